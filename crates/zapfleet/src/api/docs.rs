@@ -1,0 +1,42 @@
+//! `/api/openapi.json` (generated from the handlers) and `/api/docs`, a browsable
+//! page that works offline: its script and style are embedded in the binary.
+
+use crate::state::AppState;
+use axum::Router;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+
+const PAGE: &str = include_str!("../../static/docs/index.html");
+const SCRIPT: &str = include_str!("../../static/docs/docs.js");
+const STYLE: &str = include_str!("../../static/docs/docs.css");
+
+pub fn router(openapi_json: String) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let json = openapi_json.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], json) }
+            }),
+        )
+        .route("/api/docs", get(|| async { Html(PAGE) }))
+        .route(
+            "/api/docs/docs.js",
+            get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),
+        )
+        .route(
+            "/api/docs/docs.css",
+            get(|| async { asset("text/css; charset=utf-8", STYLE) }),
+        )
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+}

@@ -1,0 +1,197 @@
+//! The command line: `serve` (default), `migrate`, `user …`, `token …`.
+
+use crate::config::Config;
+use crate::services::accounts;
+use crate::startup::{Application, shutdown_signal};
+use crate::store::Store;
+use crate::telemetry;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::path::PathBuf;
+
+/// zapfleet: create, connect, watch and run many WhatsApp instances.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// Optional TOML configuration file; environment variables override it.
+    #[arg(long, env = "ZAPFLEET_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web UI, the API and the workers (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `zapfleet user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Create {
+        /// E-mail (the login).
+        #[arg(long)]
+        email: String,
+        /// Password (at least 8 characters); `-` reads it from standard input.
+        #[arg(long)]
+        password: String,
+        /// Give the account admin rights.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password.
+    ResetPassword {
+        /// E-mail of the account.
+        #[arg(long)]
+        email: String,
+        /// New password; `-` reads it from standard input.
+        #[arg(long)]
+        password: String,
+    },
+}
+
+/// `zapfleet token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it once, alone on its line.
+    Create {
+        /// E-mail of the token's owner.
+        #[arg(long)]
+        email: String,
+        /// A label to tell tokens apart.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    let command = cli.command.unwrap_or(Command::Serve);
+    let default_filter = match command {
+        Command::Serve => "info,sqlx=warn,tower_http=info",
+        _ => "warn",
+    };
+    telemetry::init(config.log_format, default_filter);
+    match command {
+        Command::Serve => serve(&config).await,
+        Command::Migrate => {
+            open_store(&config).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Command::User(command) => user(&config, command).await,
+        Command::Token(TokenCommand::Create { email, name }) => {
+            let store = open_store(&config).await?;
+            let owner = accounts::find_user(&store, &email)
+                .await
+                .map_err(user_error(&email))?;
+            let token = accounts::issue_token(&store, &owner.id, &name).await?;
+            println!("{}", token.secret);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    let addr = app.local_addr()?;
+    tracing::info!(%addr, database = ?app.state().store.backend(), "zapfleet listening");
+    eprintln!("zapfleet is running: http://{addr}/ (API docs: http://{addr}/api/docs)");
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .context("cannot open the database")?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    Ok(store)
+}
+
+fn user_error(email: &str) -> impl FnOnce(crate::error::AppError) -> anyhow::Error + '_ {
+    move |error| match error {
+        crate::error::AppError::NotFound => anyhow::anyhow!("no user with e-mail {email}"),
+        other => anyhow::anyhow!("{}", describe(&other)),
+    }
+}
+
+/// An [`AppError`](crate::error::AppError) as one line for a terminal.
+fn describe(error: &crate::error::AppError) -> String {
+    use crate::error::AppError;
+    match error {
+        AppError::Invalid { field, message } => {
+            format!("{field}: {}", message.text(crate::i18n::Locale::En))
+        }
+        AppError::Conflict { field, message } => {
+            format!("{field}: {}", message.text(crate::i18n::Locale::En))
+        }
+        other => other.to_string(),
+    }
+}
+
+fn read_password(password: String) -> anyhow::Result<String> {
+    if password != "-" {
+        return Ok(password);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    match command {
+        UserCommand::Create {
+            email,
+            password,
+            admin,
+        } => {
+            let password = read_password(password)?;
+            let user = accounts::create_user(&store, &email, &password, admin)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            println!("{}\t{}", user.id, user.email);
+        }
+        UserCommand::List => {
+            for user in store.list_users().await? {
+                let role = if user.is_admin { "admin" } else { "user" };
+                let state = if user.disabled { "disabled" } else { "active" };
+                println!(
+                    "{}\t{}\t{role}\t{state}\t{}",
+                    user.id,
+                    user.email,
+                    user.created_at.to_rfc3339()
+                );
+            }
+        }
+        UserCommand::ResetPassword { email, password } => {
+            let password = read_password(password)?;
+            accounts::reset_password(&store, &email, &password)
+                .await
+                .map_err(user_error(&email))?;
+            eprintln!("password changed for {email}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,169 @@
+//! One settings tree: defaults, then an optional TOML file, then the environment.
+
+use anyhow::Context;
+use serde::Deserialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines with key=value fields.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Everything `serve` and the other subcommands are configured with.
+#[derive(Clone)]
+pub struct Config {
+    /// Address to listen on (`ZAPFLEET_LISTEN`).
+    pub listen: String,
+    /// Database (`DATABASE_URL`): `sqlite:…` or `postgres://…`.
+    pub database_url: String,
+    /// Folder for local state such as the default SQLite file (`ZAPFLEET_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Log line format (`ZAPFLEET_LOG_FORMAT`).
+    pub log_format: LogFormat,
+}
+
+/// The TOML file's keys; all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    database_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    log_format: Option<LogFormat>,
+}
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default data folder.
+pub const DEFAULT_DATA_DIR: &str = "./zapfleet-data";
+
+impl Config {
+    /// Loads the configuration. `file` is read if given (it must exist then); the
+    /// environment overrides it; defaults fill the rest.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_from(file, |key| {
+            std::env::var(key).ok().filter(|v| !v.is_empty())
+        })
+    }
+
+    /// [`Config::load`] with the environment given as a lookup function (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let from_file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str::<FileConfig>(&text)
+                    .with_context(|| format!("invalid config file {}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let data_dir = env("ZAPFLEET_DATA_DIR")
+            .map(PathBuf::from)
+            .or(from_file.data_dir)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR));
+        let database_url = env("DATABASE_URL")
+            .or(from_file.database_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("zapfleet.db").display()));
+        let log_format = match env("ZAPFLEET_LOG_FORMAT") {
+            Some(v) => match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => anyhow::bail!("ZAPFLEET_LOG_FORMAT must be text or json, not {other:?}"),
+            },
+            None => from_file.log_format.unwrap_or_default(),
+        };
+        Ok(Self {
+            listen: env("ZAPFLEET_LISTEN")
+                .or(from_file.listen)
+                .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            database_url,
+            data_dir,
+            log_format,
+        })
+    }
+}
+
+/// Hides the password part of a database URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |key| map.get(key).cloned()
+    }
+
+    #[test]
+    fn defaults_to_sqlite_in_the_data_dir() {
+        let config = Config::load_from(None, env(&[])).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:8080");
+        assert_eq!(config.database_url, "sqlite://./zapfleet-data/zapfleet.db");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let dir = std::env::temp_dir().join(format!("zapfleet-config-{}", nanoid::nanoid!(8)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("zapfleet.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:9000\"\ndatabase_url = \"sqlite:file.db\"\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let config =
+            Config::load_from(Some(&file), env(&[("ZAPFLEET_LISTEN", "127.0.0.1:1")])).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:1");
+        assert_eq!(config.database_url, "sqlite:file.db");
+        assert_eq!(config.log_format, LogFormat::Json);
+        std::fs::write(&file, "colour = 1\n").unwrap();
+        assert!(Config::load_from(Some(&file), env(&[])).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_database_passwords() {
+        assert_eq!(
+            redact_url("postgres://zap:s3cret@db:5432/zap"),
+            "postgres://zap:***@db:5432/zap"
+        );
+        assert_eq!(redact_url("postgres://zap@db/zap"), "postgres://zap@db/zap");
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

@@ -1,0 +1,227 @@
+//! The application's one error type. Each variant's doc comment names the HTTP
+//! status it becomes; the JSON renderer below is the only place that decides.
+
+use crate::domain::{EmailError, InstanceNameError, PasswordError, PhoneError, TokenNameError};
+use crate::i18n::{Msg, current_locale};
+use crate::store::StoreError;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 422: a field's value breaks a rule.
+    #[error("invalid {field}: {message:?}")]
+    Invalid {
+        /// The offending field, as named in the request.
+        field: &'static str,
+        /// What is wrong, for people.
+        message: Msg,
+    },
+    /// 400: the request cannot be read (malformed JSON, wrong types, unknown
+    /// fields, bad query string).
+    #[error("bad request: {message:?} {detail:?}")]
+    BadRequest {
+        /// The kind of problem.
+        message: Msg,
+        /// The parser's own words (English), to pinpoint the problem.
+        detail: Option<String>,
+        /// The field, when known.
+        field: Option<String>,
+    },
+    /// 401: no credentials, or credentials that match nothing.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// 403: authenticated, but not allowed.
+    #[error("forbidden")]
+    Forbidden,
+    /// 404: no such thing, or it belongs to someone else.
+    #[error("not found")]
+    NotFound,
+    /// 405: the path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409: the change conflicts with existing data.
+    #[error("conflict on {field}")]
+    Conflict {
+        /// The field whose value is taken.
+        field: &'static str,
+        /// What is wrong, for people.
+        message: Msg,
+    },
+    /// 413: body over the limit.
+    #[error("payload too large")]
+    PayloadTooLarge,
+    /// 415: the body is not JSON.
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    /// 503: the database cannot be reached right now.
+    #[error("database unavailable: {0}")]
+    Unavailable(StoreError),
+    /// 500: a bug or an unexpected failure; details are logged, never sent.
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+impl AppError {
+    /// A 422 for one field.
+    pub fn invalid(field: &'static str, message: impl Into<Msg>) -> Self {
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status and the stable machine-readable code.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            Self::BadRequest { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::UnsupportedMediaType => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    fn message(&self) -> String {
+        let locale = current_locale();
+        let msg = match self {
+            Self::Invalid { message, .. } | Self::Conflict { message, .. } => *message,
+            Self::BadRequest {
+                message,
+                detail: Some(detail),
+                ..
+            } => {
+                return format!("{}: {detail}", message.text(locale));
+            }
+            Self::BadRequest { message, .. } => *message,
+            Self::Unauthenticated => Msg::Unauthenticated,
+            Self::Forbidden => Msg::Forbidden,
+            Self::NotFound => Msg::NotFound,
+            Self::MethodNotAllowed => Msg::MethodNotAllowed,
+            Self::PayloadTooLarge => Msg::PayloadTooLarge,
+            Self::UnsupportedMediaType => Msg::UnsupportedMediaType,
+            Self::Unavailable(_) => Msg::DatabaseUnavailable,
+            Self::Internal(_) => Msg::Internal,
+        };
+        msg.text(locale).to_owned()
+    }
+
+    fn field(&self) -> Option<String> {
+        match self {
+            Self::Invalid { field, .. } | Self::Conflict { field, .. } => Some((*field).to_owned()),
+            Self::BadRequest { field, .. } => field.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// The wire shape: `{"error": {"code", "message", "field"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// One error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code: `invalid`, `bad_request`, `unauthenticated`,
+    /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`,
+    /// `payload_too_large`, `unsupported_media_type`, `database_unavailable`, `internal`.
+    pub code: String,
+    /// For people, in the request's language (`Accept-Language`; pt-BR by default).
+    pub message: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        match &self {
+            Self::Internal(_) => tracing::error!(error = %self, "request failed"),
+            Self::Unavailable(_) => tracing::warn!(error = %self, "database unavailable"),
+            _ => {}
+        }
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: code.to_owned(),
+                message: self.message(),
+                field: self.field(),
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
+            ) => Self::Unavailable(error),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<PhoneError> for Msg {
+    fn from(error: PhoneError) -> Self {
+        match error {
+            PhoneError::Empty => Msg::PhoneEmpty,
+            PhoneError::InvalidCharacters => Msg::PhoneInvalidChars,
+            PhoneError::TooShort => Msg::PhoneTooShort,
+            PhoneError::TooLong => Msg::PhoneTooLong,
+            PhoneError::NotANumber => Msg::PhoneNotANumber,
+        }
+    }
+}
+
+impl From<InstanceNameError> for Msg {
+    fn from(error: InstanceNameError) -> Self {
+        match error {
+            InstanceNameError::Empty => Msg::NameEmpty,
+            InstanceNameError::TooLong => Msg::NameTooLong,
+            InstanceNameError::ControlCharacters => Msg::NameControl,
+        }
+    }
+}
+
+impl From<EmailError> for Msg {
+    fn from(_: EmailError) -> Self {
+        Msg::EmailInvalid
+    }
+}
+
+impl From<PasswordError> for Msg {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            PasswordError::TooShort => Msg::PasswordTooShort,
+            PasswordError::TooLong => Msg::PasswordTooLong,
+        }
+    }
+}
+
+impl From<TokenNameError> for Msg {
+    fn from(_: TokenNameError) -> Self {
+        Msg::TokenNameInvalid
+    }
+}

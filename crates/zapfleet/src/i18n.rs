@@ -1,0 +1,153 @@
+//! The message catalog: every sentence a user can read, in Brazilian Portuguese
+//! (the default) and English. Handlers name a [`Msg`]; they never hold the text.
+
+use std::fmt;
+
+/// A language the interface speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    /// Brazilian Portuguese, the default.
+    #[default]
+    PtBr,
+    /// English.
+    En,
+}
+
+impl Locale {
+    /// Picks the first supported language of an `Accept-Language` header, by order
+    /// of preference (q-values honoured); Portuguese when nothing matches.
+    pub fn from_accept_language(header: &str) -> Self {
+        let mut ranges: Vec<(f32, &str)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.trim().split(';');
+                let tag = pieces.next()?.trim();
+                let q = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                Some((q, tag))
+            })
+            .collect();
+        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranges
+            .into_iter()
+            .find_map(|(_, tag)| Self::from_tag(tag))
+            .unwrap_or_default()
+    }
+
+    /// `pt`, `pt-BR` → Portuguese; `en`, `en-US` → English.
+    pub fn from_tag(tag: &str) -> Option<Self> {
+        let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "pt" => Some(Self::PtBr),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The BCP 47 tag.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::PtBr => "pt-BR",
+            Self::En => "en",
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The language of the request being served (set by a middleware).
+    pub static REQUEST_LOCALE: Locale;
+}
+
+/// The current request's language, Portuguese outside a request.
+pub fn current_locale() -> Locale {
+    REQUEST_LOCALE.try_with(|l| *l).unwrap_or_default()
+}
+
+macro_rules! catalog {
+    ($($(#[$doc:meta])* $key:ident => $pt:literal, $en:literal;)*) => {
+        /// A user-facing sentence.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Msg {
+            $($(#[$doc])* $key,)*
+        }
+
+        impl Msg {
+            /// The sentence in a language.
+            pub fn text(self, locale: Locale) -> &'static str {
+                match (self, locale) {
+                    $((Self::$key, Locale::PtBr) => $pt, (Self::$key, Locale::En) => $en,)*
+                }
+            }
+        }
+    };
+}
+
+catalog! {
+    NameEmpty => "Informe um nome para a instância.", "Give the instance a name.";
+    NameTooLong => "O nome pode ter no máximo 100 caracteres.", "The name can have at most 100 characters.";
+    NameControl => "O nome não pode ter quebras de linha nem caracteres de controle.", "The name cannot contain line breaks or control characters.";
+    NameTaken => "Você já tem uma instância com esse nome.", "You already have an instance with this name.";
+    PhoneEmpty => "Informe o número de telefone.", "Enter the phone number.";
+    PhoneInvalidChars => "O telefone deve ter apenas números (e +, espaços, parênteses ou hífens).", "The phone may only contain digits (and +, spaces, parentheses or hyphens).";
+    PhoneTooShort => "Número curto demais. Inclua o DDD, por exemplo (11) 99999-9999.", "Number too short. Include the area code, e.g. +55 11 99999-9999.";
+    PhoneTooLong => "Número longo demais para um telefone.", "Number too long for a phone.";
+    PhoneNotANumber => "Esse número não existe. Confira o DDD e os dígitos.", "This number cannot exist. Check the area code and digits.";
+    EmailInvalid => "Informe um e-mail válido.", "Enter a valid e-mail address.";
+    EmailTaken => "Já existe uma conta com esse e-mail.", "An account with this e-mail already exists.";
+    PasswordTooShort => "A senha precisa ter pelo menos 8 caracteres.", "The password needs at least 8 characters.";
+    PasswordTooLong => "A senha pode ter no máximo 1024 caracteres.", "The password can have at most 1024 characters.";
+    TokenNameInvalid => "O nome do token deve ter de 1 a 100 caracteres.", "The token name must have 1 to 100 characters.";
+    BadJson => "Corpo da requisição inválido", "Invalid request body";
+    BadQuery => "Parâmetros de consulta inválidos", "Invalid query parameters";
+    BadPath => "Endereço inválido", "Invalid path";
+    BadStatus => "Status desconhecido. Use disconnected, connecting ou connected.", "Unknown status. Use disconnected, connecting or connected.";
+    BadSort => "Ordenação desconhecida. Use name, createdAt, updatedAt, status ou lastConnection (com - para decrescente).", "Unknown sort. Use name, createdAt, updatedAt, status or lastConnection (prefix - for descending).";
+    BadLimit => "O limite deve estar entre 1 e 200.", "The limit must be between 1 and 200.";
+    BadPage => "A página deve ser um número a partir de 1.", "The page must be a number from 1.";
+    BadCursor => "Cursor inválido ou de outra ordenação.", "Invalid cursor, or one made for another sort.";
+    PageAndCursor => "Use page ou cursor, não os dois.", "Use page or cursor, not both.";
+    Unauthenticated => "Autenticação necessária: envie Authorization: Bearer <token>.", "Authentication required: send Authorization: Bearer <token>.";
+    Forbidden => "Você não tem permissão para isso.", "You are not allowed to do this.";
+    NotFound => "Não encontrado.", "Not found.";
+    MethodNotAllowed => "Método não permitido neste endereço.", "Method not allowed on this path.";
+    PayloadTooLarge => "Corpo da requisição grande demais.", "Request body too large.";
+    UnsupportedMediaType => "Envie o corpo como JSON (Content-Type: application/json).", "Send the body as JSON (Content-Type: application/json).";
+    DatabaseUnavailable => "Banco de dados indisponível. Tente novamente em instantes.", "Database unavailable. Try again shortly.";
+    Internal => "Erro interno. Tente novamente; se persistir, fale com o administrador.", "Internal error. Try again; if it persists, contact the administrator.";
+}
+
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text(current_locale()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_the_preferred_supported_language() {
+        assert_eq!(Locale::from_accept_language("en-US,en;q=0.9"), Locale::En);
+        assert_eq!(
+            Locale::from_accept_language("fr;q=1, pt-BR;q=0.8, en;q=0.5"),
+            Locale::PtBr
+        );
+        assert_eq!(
+            Locale::from_accept_language("en;q=0.2, pt;q=0.9"),
+            Locale::PtBr
+        );
+        assert_eq!(Locale::from_accept_language("de, fr"), Locale::PtBr);
+        assert_eq!(Locale::from_accept_language(""), Locale::PtBr);
+    }
+
+    #[test]
+    fn every_message_has_both_languages() {
+        assert_ne!(
+            Msg::NameTaken.text(Locale::PtBr),
+            Msg::NameTaken.text(Locale::En)
+        );
+    }
+}

@@ -1,0 +1,21 @@
+//! zapfleet: a self-hosted platform to create, connect, watch and run many WhatsApp
+//! instances. The binary (`main.rs`) is a thin command line over this library.
+//!
+//! - [`domain`]: types and rules, no I/O.
+//! - [`store`]: all SQL, SQLite and PostgreSQL through the same queries.
+//! - [`services`]: use-cases shared by the API, the CLI and (later) the web pages.
+//! - [`api`]: the JSON API, its OpenAPI document and the operational endpoints.
+//! - [`startup`]: wiring and serving.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

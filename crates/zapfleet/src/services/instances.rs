@@ -1,0 +1,193 @@
+//! Creating, reading, listing, changing and deleting instances.
+
+use crate::domain::{
+    Cursor, Instance, InstanceId, InstanceName, InstanceSort, InstanceStatus, Phone, UserId,
+};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::store::{
+    InstanceChanges, InstancePage, InstanceQuery, NewInstance, Pagination, Store, StoreError,
+};
+
+/// Largest page a list returns.
+pub const MAX_LIMIT: u32 = 200;
+/// Page size when none is asked for.
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// A create request as received.
+#[derive(Debug, Clone)]
+pub struct CreateInstance {
+    /// Display name.
+    pub name: String,
+    /// Phone number as typed.
+    pub phone: String,
+}
+
+/// A change request as received; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateInstance {
+    /// New name.
+    pub name: Option<String>,
+    /// New phone (`Some(None)` clears it).
+    pub phone: Option<Option<String>>,
+}
+
+/// A list request as received (query string values).
+#[derive(Debug, Clone, Default)]
+pub struct ListInstances {
+    /// Search text.
+    pub q: Option<String>,
+    /// Status filter.
+    pub status: Option<String>,
+    /// Sort (`name`, `-createdAt`…).
+    pub sort: Option<String>,
+    /// Page number from 1.
+    pub page: Option<u32>,
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size.
+    pub limit: Option<u32>,
+}
+
+fn parse_name(name: &str) -> Result<InstanceName, AppError> {
+    InstanceName::parse(name).map_err(|e| AppError::invalid("name", e))
+}
+
+fn parse_phone(phone: &str) -> Result<Phone, AppError> {
+    Phone::parse(phone).map_err(|e| AppError::invalid("phone", e))
+}
+
+fn name_conflict(error: StoreError) -> AppError {
+    match error {
+        StoreError::Conflict => AppError::Conflict {
+            field: "name",
+            message: Msg::NameTaken,
+        },
+        other => other.into(),
+    }
+}
+
+/// Creates an instance for `user`.
+#[tracing::instrument(skip_all, fields(user = %user))]
+pub async fn create(
+    store: &Store,
+    user: &UserId,
+    input: CreateInstance,
+) -> Result<Instance, AppError> {
+    let name = parse_name(&input.name)?;
+    let phone = parse_phone(&input.phone)?;
+    let new = NewInstance {
+        user_id: user.clone(),
+        name,
+        phone: Some(phone),
+    };
+    let instance = store.insert_instance(new).await.map_err(name_conflict)?;
+    tracing::info!(instance = %instance.id, "instance created");
+    Ok(instance)
+}
+
+/// One of the user's instances; 404 for anything else.
+pub async fn get(store: &Store, user: &UserId, id: &InstanceId) -> Result<Instance, AppError> {
+    store
+        .get_instance(user, id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// Renames and/or changes the phone.
+#[tracing::instrument(skip_all, fields(user = %user, instance = %id))]
+pub async fn update(
+    store: &Store,
+    user: &UserId,
+    id: &InstanceId,
+    input: UpdateInstance,
+) -> Result<Instance, AppError> {
+    let changes = InstanceChanges {
+        name: input.name.as_deref().map(parse_name).transpose()?,
+        phone: match input.phone {
+            Some(Some(phone)) => Some(Some(parse_phone(&phone)?)),
+            Some(None) => Some(None),
+            None => None,
+        },
+    };
+    store
+        .update_instance(user, id, changes)
+        .await
+        .map_err(name_conflict)?
+        .ok_or(AppError::NotFound)
+}
+
+/// Deletes one of the user's instances.
+#[tracing::instrument(skip_all, fields(user = %user, instance = %id))]
+pub async fn delete(store: &Store, user: &UserId, id: &InstanceId) -> Result<(), AppError> {
+    if store.delete_instance(user, id).await? {
+        tracing::info!("instance deleted");
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A page of the user's instances.
+pub async fn list(
+    store: &Store,
+    user: &UserId,
+    input: ListInstances,
+) -> Result<InstancePage, AppError> {
+    let query = list_query(input)?;
+    Ok(store.list_instances(user, &query).await?)
+}
+
+fn bad_query(message: Msg, field: &str) -> AppError {
+    AppError::BadRequest {
+        message,
+        detail: None,
+        field: Some(field.to_owned()),
+    }
+}
+
+/// Validates list parameters; each mistake names its parameter.
+fn list_query(input: ListInstances) -> Result<InstanceQuery, AppError> {
+    let search = input
+        .q
+        .map(|q| q.trim().to_owned())
+        .filter(|q| !q.is_empty());
+    let status = match input
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => Some(
+            s.parse::<InstanceStatus>()
+                .map_err(|_| bad_query(Msg::BadStatus, "status"))?,
+        ),
+        None => None,
+    };
+    let sort = match input.sort.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => InstanceSort::parse(s).ok_or_else(|| bad_query(Msg::BadSort, "sort"))?,
+        None => InstanceSort::default(),
+    };
+    let limit = input.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad_query(Msg::BadLimit, "limit"));
+    }
+    let pagination = match (input.page, input.cursor.filter(|c| !c.is_empty())) {
+        (Some(_), Some(_)) => {
+            return Err(bad_query(Msg::PageAndCursor, "cursor"));
+        }
+        (Some(0), None) => return Err(bad_query(Msg::BadPage, "page")),
+        (Some(page), None) => Pagination::Page(page),
+        (None, Some(cursor)) => Pagination::After(Some(
+            Cursor::decode(&cursor, sort).map_err(|_| bad_query(Msg::BadCursor, "cursor"))?,
+        )),
+        (None, None) => Pagination::After(None),
+    };
+    Ok(InstanceQuery {
+        search,
+        status,
+        sort,
+        pagination,
+        limit,
+    })
+}

@@ -1,0 +1,6 @@
+//! Use-cases shared by the JSON API, the web pages, the CLI and the workers. Each
+//! validates its input into domain types, talks to the store and returns domain
+//! values or an [`AppError`](crate::error::AppError).
+
+pub mod accounts;
+pub mod instances;
