@@ -148,10 +148,9 @@ pub async fn remember_route(request: Request, next: Next) -> Response {
     if let (Some(path), Some(slot)) = (
         request.extensions().get::<MatchedPath>(),
         request.extensions().get::<RouteSlot>(),
-    ) {
-        if let Ok(mut route) = slot.0.lock() {
-            *route = Some(path.as_str().to_owned());
-        }
+    ) && let Ok(mut route) = slot.0.lock()
+    {
+        *route = Some(path.as_str().to_owned());
     }
     next.run(request).await
 }

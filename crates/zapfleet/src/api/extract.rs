@@ -105,6 +105,28 @@ where
     }
 }
 
+/// `Path<T>` with our error body (e.g. an id that is not valid UTF-8 once decoded).
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
+            .map_err(|rejection| AppError::BadRequest {
+                message: Msg::BadPath,
+                detail: Some(rejection.body_text()),
+                field: None,
+            })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

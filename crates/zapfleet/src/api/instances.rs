@@ -1,13 +1,13 @@
 //! `/api/instances`: create, list, read, change and delete instances.
 
 use super::auth::AuthUser;
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::domain::{Instance, InstanceId, InstanceStatus};
 use crate::error::{AppError, ErrorBody};
 use crate::services::instances::{self, CreateInstance, ListInstances, UpdateInstance};
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -231,7 +231,7 @@ async fn list_instances(
 async fn get_instance(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<InstanceBody>, AppError> {
     let instance = instances::get(&state.store, &user.user_id, &InstanceId::from_raw(id)).await?;
     Ok(Json(instance.into()))
@@ -252,7 +252,7 @@ async fn get_instance(
 async fn update_instance(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateInstanceBody>,
 ) -> Result<Json<InstanceBody>, AppError> {
     let input = UpdateInstance {
@@ -280,7 +280,7 @@ async fn update_instance(
 async fn delete_instance(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
     instances::delete(&state.store, &user.user_id, &InstanceId::from_raw(id)).await?;
     Ok(StatusCode::NO_CONTENT)

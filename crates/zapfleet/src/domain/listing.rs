@@ -100,7 +100,7 @@ impl Cursor {
 
     /// Reads a cursor back and checks it belongs to `sort`.
     pub fn decode(text: &str, sort: InstanceSort) -> Result<Self, CursorError> {
-        if text.len() % 2 != 0 || text.len() > 2048 {
+        if !text.len().is_multiple_of(2) || text.len() > 2048 {
             return Err(CursorError::Malformed);
         }
         let bytes = (0..text.len())

@@ -85,10 +85,10 @@ impl Store {
         let backend = Backend::from_url(url)?;
         let max_connections = match backend {
             Backend::Sqlite => {
-                if let Some(parent) = sqlite_path(url).and_then(|p| p.parent()) {
-                    if !parent.as_os_str().is_empty() {
-                        std::fs::create_dir_all(parent)?;
-                    }
+                if let Some(parent) = sqlite_path(url).and_then(|p| p.parent())
+                    && !parent.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(parent)?;
                 }
                 8
             }

@@ -1,0 +1,258 @@
+//! The `zapfleet` binary itself: accounts and tokens from the command line, and
+//! `serve` starting on a fresh folder and stopping cleanly on SIGTERM.
+
+use crate::helpers::{Backend, TestUser, fresh_database, spawn_app_on};
+use reqwest::StatusCode;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn zapfleet(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zapfleet"))
+        .args(args)
+        .env("DATABASE_URL", database_url)
+        .env_remove("ZAPFLEET_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run zapfleet");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_accounts_and_tokens_work_on_sqlite() {
+    accounts_and_tokens(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_accounts_and_tokens_work_on_postgres() {
+    accounts_and_tokens(Backend::Postgres).await;
+}
+
+async fn accounts_and_tokens(backend: Backend) {
+    let Some(database) = fresh_database(backend).await else {
+        return;
+    };
+    let url = database.url.clone();
+
+    for _ in 0..2 {
+        let migrate = zapfleet(&url, &["migrate"], None);
+        assert!(
+            migrate.status.success(),
+            "migrate is repeatable: {}",
+            stderr(&migrate)
+        );
+    }
+
+    let created = zapfleet(
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "Ana@Loja.com.br",
+            "--password",
+            "-",
+            "--admin",
+        ],
+        Some("segredo123\n"),
+    );
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(stdout(&created).contains("ana@loja.com.br"));
+
+    let again = zapfleet(
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "ana@loja.com.br",
+            "--password",
+            "outrasenha",
+        ],
+        None,
+    );
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("email"), "{}", stderr(&again));
+
+    let bad = zapfleet(
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "not-an-email",
+            "--password",
+            "segredo123",
+        ],
+        None,
+    );
+    assert!(!bad.status.success());
+    let short = zapfleet(
+        &url,
+        &[
+            "user",
+            "create",
+            "--email",
+            "bia@loja.com.br",
+            "--password",
+            "curta",
+        ],
+        None,
+    );
+    assert!(!short.status.success());
+    assert!(stderr(&short).contains("password"), "{}", stderr(&short));
+
+    let listed = zapfleet(&url, &["user", "list"], None);
+    assert!(listed.status.success());
+    let listing = stdout(&listed);
+    assert_eq!(listing.lines().count(), 1, "{listing}");
+    assert!(
+        listing.contains("ana@loja.com.br\tadmin\tactive"),
+        "{listing}"
+    );
+
+    let token = zapfleet(
+        &url,
+        &[
+            "token",
+            "create",
+            "--email",
+            "ana@loja.com.br",
+            "--name",
+            "integração",
+        ],
+        None,
+    );
+    assert!(token.status.success(), "{}", stderr(&token));
+    let printed = stdout(&token);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 1, "the token alone on its line: {printed:?}");
+    assert!(lines[0].starts_with("zf_") && lines[0].len() > 40);
+
+    let nobody = zapfleet(
+        &url,
+        &["token", "create", "--email", "ninguem@loja.com.br"],
+        None,
+    );
+    assert!(!nobody.status.success());
+    assert_eq!(stdout(&nobody), "");
+
+    let reset = zapfleet(
+        &url,
+        &[
+            "user",
+            "reset-password",
+            "--email",
+            "ana@loja.com.br",
+            "--password",
+            "novasenha123",
+        ],
+        None,
+    );
+    assert!(reset.status.success(), "{}", stderr(&reset));
+    let reset_nobody = zapfleet(
+        &url,
+        &[
+            "user",
+            "reset-password",
+            "--email",
+            "x@y.com",
+            "--password",
+            "novasenha123",
+        ],
+        None,
+    );
+    assert!(!reset_nobody.status.success());
+
+    // The printed token opens the API of a server on the same database.
+    let app = spawn_app_on(database).await;
+    let ana = TestUser {
+        email: "ana@loja.com.br".into(),
+        token: lines[0].to_owned(),
+    };
+    let created = app.create_instance(&ana, "Pela CLI", "11999999999").await;
+    assert_eq!(
+        app.get_instance(&ana, created["id"].as_str().unwrap())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[test]
+fn serve_starts_on_a_fresh_folder_with_sqlite_and_stops_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("zapfleet-serve-{}", nanoid::nanoid!(10)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zapfleet"))
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .env_remove("ZAPFLEET_CONFIG")
+        .env("ZAPFLEET_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run zapfleet");
+    let mut stderr_lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let started = Instant::now();
+    let address = loop {
+        let line = stderr_lines.next().expect("serve exited early").unwrap();
+        if let Some(rest) = line.split("zapfleet is running: ").nth(1) {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "serve did not start"
+        );
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in stderr_lines {});
+
+    let mut stream = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    write!(
+        stream,
+        "GET /readyz HTTP/1.1\r\nHost: zapfleet\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut reply).unwrap();
+    let ready = reply.starts_with("HTTP/1.1 200");
+    assert!(ready, "readyz answered 200");
+    assert!(
+        dir.join("zapfleet-data/zapfleet.db").exists(),
+        "SQLite file made in ./zapfleet-data"
+    );
+
+    let kill = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,15 @@
+#![allow(clippy::unwrap_used)]
+
+//! API tests: each spawns the real application on port 0 against its own database
+//! (a fresh SQLite file, or a fresh PostgreSQL schema) and talks to it over HTTP.
+//! Stories written once run on both backends through `on_both_backends!`.
+
+mod helpers;
+
+mod cli;
+mod concurrency;
+mod errors;
+mod instances;
+mod isolation;
+mod listing;
+mod operations;
