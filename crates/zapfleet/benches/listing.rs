@@ -1,0 +1,166 @@
+//! How listing behaves at 10,000 instances for one user (the scale the product
+//! promises), on SQLite and, when reachable, PostgreSQL.
+//!
+//! Run: `cargo bench --bench listing` (optionally `BENCH_DATABASE_URL=postgres://…`
+//! for the PostgreSQL half; default the local `test` database, in a fresh schema).
+//! Baseline: the same deep page fetched with offset pagination (`page=`), measured in
+//! the same run, beside keyset pagination (`cursor=`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use sqlx::{Connection, Executor};
+use std::time::{Duration, Instant};
+use zapfleet::domain::UserId;
+use zapfleet::services::accounts;
+use zapfleet::services::instances::{self, CreateInstance, ListInstances};
+use zapfleet::store::Store;
+
+const INSTANCES: usize = 10_000;
+const RUNS: usize = 200;
+
+#[tokio::main]
+async fn main() {
+    let dir = std::env::temp_dir().join(format!("zapfleet-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = format!("sqlite://{}", dir.join("bench.db").display());
+    bench("SQLite", &sqlite).await;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let admin = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    match sqlx::PgConnection::connect(&admin).await {
+        Ok(mut conn) => {
+            let schema = format!("zfbench_{}", std::process::id());
+            conn.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                .await
+                .unwrap();
+            let separator = if admin.contains('?') { '&' } else { '?' };
+            bench(
+                "PostgreSQL",
+                &format!("{admin}{separator}options=-c%20search_path%3D{schema}"),
+            )
+            .await;
+            conn.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .await
+                .unwrap();
+        }
+        Err(error) => println!("PostgreSQL skipped: {error}"),
+    }
+}
+
+async fn bench(label: &str, url: &str) {
+    let store = Store::connect(url).await.unwrap();
+    store.migrate().await.unwrap();
+    let owner = accounts::create_user(&store, "bench@example.com", "bench password", false)
+        .await
+        .unwrap();
+    let neighbour = accounts::create_user(&store, "other@example.com", "bench password", false)
+        .await
+        .unwrap();
+
+    let started = Instant::now();
+    for i in 0..INSTANCES {
+        for user in [&owner.id, &neighbour.id] {
+            let input = CreateInstance {
+                name: format!("Loja {i:05}"),
+                phone: format!("11 9{i:08}"),
+            };
+            instances::create(&store, user, input).await.unwrap();
+        }
+    }
+    let per_create = started.elapsed() / (2 * INSTANCES as u32);
+    println!(
+        "\n## {label}: {INSTANCES} instances for the measured user (+{INSTANCES} for another)"
+    );
+    println!("create (sequential, one statement each): {per_create:.2?} per instance");
+    println!("| query | p50 | p95 |");
+    println!("| --- | --- | --- |");
+
+    let user = &owner.id;
+    report(
+        "first page, limit 50, newest first",
+        measure(&store, user, || ListInstances::default()),
+    )
+    .await;
+    let deep_cursor = cursor_at_depth(&store, user, 9_950).await;
+    report(
+        "page at depth 9,950 by offset (`page=200`) — baseline",
+        measure(&store, user, || ListInstances {
+            page: Some(200),
+            ..Default::default()
+        }),
+    )
+    .await;
+    report(
+        "page at depth 9,950 by cursor",
+        measure(&store, user, || ListInstances {
+            cursor: Some(deep_cursor.clone()),
+            ..Default::default()
+        }),
+    )
+    .await;
+    report(
+        "search `q=loja 09` (name)",
+        measure(&store, user, || ListInstances {
+            q: Some("loja 09".into()),
+            ..Default::default()
+        }),
+    )
+    .await;
+    report(
+        "search `q=90000` (phone digits)",
+        measure(&store, user, || ListInstances {
+            q: Some("90000".into()),
+            ..Default::default()
+        }),
+    )
+    .await;
+    report(
+        "status filter `connected` (no match), sort by name",
+        measure(&store, user, || ListInstances {
+            status: Some("connected".into()),
+            sort: Some("name".into()),
+            ..Default::default()
+        }),
+    )
+    .await;
+    store.close().await;
+}
+
+/// The cursor that starts the page after `depth` rows in the default order.
+async fn cursor_at_depth(store: &Store, user: &UserId, depth: usize) -> String {
+    let mut cursor = None;
+    for _ in 0..depth / 50 {
+        let page = instances::list(
+            store,
+            user,
+            ListInstances {
+                cursor: cursor.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        cursor = page.next.map(|c| c.encode());
+    }
+    cursor.expect("deep enough")
+}
+
+async fn measure(store: &Store, user: &UserId, input: impl Fn() -> ListInstances) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let page = instances::list(store, user, input()).await.unwrap();
+        samples.push(started.elapsed());
+        assert!(page.total >= 0);
+    }
+    samples.sort();
+    samples
+}
+
+async fn report(label: &str, samples: impl std::future::Future<Output = Vec<Duration>>) {
+    let samples = samples.await;
+    let p50 = samples[samples.len() / 2];
+    let p95 = samples[samples.len() * 95 / 100];
+    println!("| {label} | {p50:.2?} | {p95:.2?} |");
+}
