@@ -78,8 +78,6 @@ impl Client {
         admin_token: &str,
         timeout: Duration,
     ) -> Result<Self, ProviderError> {
-        // rustls needs one process-wide crypto provider; a second install is a no-op.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))

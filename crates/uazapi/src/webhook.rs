@@ -391,7 +391,7 @@ mod tests {
         ];
         match (rng.below(if depth > 3 { 5 } else { 7 }), depth) {
             (0, _) => Value::Null,
-            (1, _) => Value::Bool(rng.next() % 2 == 0),
+            (1, _) => Value::Bool(rng.next().is_multiple_of(2)),
             (2, _) => serde_json::json!(rng.next() as i64),
             (3, _) => serde_json::json!(f64::from(rng.next() as u32) / 7.0),
             (4, _) => Value::String(TEXTS[rng.below(TEXTS.len())].to_owned()),

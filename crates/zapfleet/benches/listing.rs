@@ -79,7 +79,7 @@ async fn bench(label: &str, url: &str) {
     let user = &owner.id;
     report(
         "first page, limit 50, newest first",
-        measure(&store, user, || ListInstances::default()),
+        measure(&store, user, ListInstances::default),
     )
     .await;
     let deep_cursor = cursor_at_depth(&store, user, 9_950).await;
