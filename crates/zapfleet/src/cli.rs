@@ -34,6 +34,15 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Run the uazapi-compatible sandbox alone (its controls are under /sandbox/).
+    Sandbox {
+        /// Address to listen on.
+        #[arg(long, default_value = crate::config::DEFAULT_SANDBOX_LISTEN)]
+        listen: String,
+        /// The admin token clients must send in the `admintoken` header.
+        #[arg(long, env = "UAZAPI_ADMIN_TOKEN")]
+        admin_token: String,
+    },
 }
 
 /// `zapfleet user …`
@@ -83,7 +92,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     let command = cli.command.unwrap_or(Command::Serve);
     let default_filter = match command {
-        Command::Serve => "info,sqlx=warn,tower_http=info",
+        Command::Serve | Command::Sandbox { .. } => "info,sqlx=warn,tower_http=info",
         _ => "warn",
     };
     telemetry::init(config.log_format, default_filter);
@@ -95,6 +104,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user(&config, command).await,
+        Command::Sandbox {
+            listen,
+            admin_token,
+        } => {
+            if admin_token.is_empty() {
+                anyhow::bail!("--admin-token must not be empty");
+            }
+            let server = uazapi_sandbox::spawn(&listen, &admin_token)
+                .await
+                .with_context(|| format!("cannot listen on {listen}"))?;
+            eprintln!(
+                "uazapi sandbox: {} (the phone: {}/sandbox/)",
+                server.url(),
+                server.url()
+            );
+            tokio::select! {
+                () = server.wait() => {},
+                () = shutdown_signal() => {},
+            }
+            Ok(())
+        }
         Command::Token(TokenCommand::Create { email, name }) => {
             let store = open_store(&config).await?;
             let owner = accounts::find_user(&store, &email)
@@ -108,6 +138,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
+    // Without a real provider, the built-in sandbox runs beside the server so the
+    // product works out of the box. Its admin token is random: only this process
+    // (and the person reading this log) knows it.
+    let _sandbox = match &config.uazapi_url {
+        Some(url) => {
+            tracing::info!(%url, "using the uazapi provider");
+            None
+        }
+        None => {
+            let admin_token = nanoid::nanoid!(32);
+            let server = uazapi_sandbox::spawn(&config.sandbox_listen, &admin_token)
+                .await
+                .with_context(|| {
+                    format!("cannot start the sandbox on {}", config.sandbox_listen)
+                })?;
+            eprintln!(
+                "SANDBOX MODE: no UAZAPI_URL, so a simulated uazapi runs at {} (its phone: {}/sandbox/)",
+                server.url(),
+                server.url()
+            );
+            Some(server)
+        }
+    };
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     tracing::info!(%addr, database = ?app.state().store.backend(), "zapfleet listening");

@@ -27,6 +27,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Log line format (`ZAPFLEET_LOG_FORMAT`).
     pub log_format: LogFormat,
+    /// The real provider (`UAZAPI_URL`); `None` runs the built-in sandbox.
+    pub uazapi_url: Option<String>,
+    /// Where `serve` runs the in-process sandbox (`ZAPFLEET_SANDBOX_LISTEN`).
+    pub sandbox_listen: String,
 }
 
 /// The TOML file's keys; all optional.
@@ -37,10 +41,14 @@ struct FileConfig {
     database_url: Option<String>,
     data_dir: Option<PathBuf>,
     log_format: Option<LogFormat>,
+    uazapi_url: Option<String>,
+    sandbox_listen: Option<String>,
 }
 
 /// The default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Where `serve` runs the in-process sandbox by default.
+pub const DEFAULT_SANDBOX_LISTEN: &str = "127.0.0.1:8081";
 /// The default data folder.
 pub const DEFAULT_DATA_DIR: &str = "./zapfleet-data";
 
@@ -89,6 +97,10 @@ impl Config {
             database_url,
             data_dir,
             log_format,
+            uazapi_url: env("UAZAPI_URL").or(from_file.uazapi_url),
+            sandbox_listen: env("ZAPFLEET_SANDBOX_LISTEN")
+                .or(from_file.sandbox_listen)
+                .unwrap_or_else(|| DEFAULT_SANDBOX_LISTEN.to_owned()),
         })
     }
 }
@@ -114,6 +126,8 @@ impl fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("data_dir", &self.data_dir)
             .field("log_format", &self.log_format)
+            .field("uazapi_url", &self.uazapi_url)
+            .field("sandbox_listen", &self.sandbox_listen)
             .finish()
     }
 }

@@ -207,6 +207,8 @@ fn serve_starts_on_a_fresh_folder_with_sqlite_and_stops_on_sigterm() {
         .env_remove("DATABASE_URL")
         .env_remove("ZAPFLEET_CONFIG")
         .env("ZAPFLEET_LISTEN", "127.0.0.1:0")
+        .env("ZAPFLEET_SANDBOX_LISTEN", "127.0.0.1:0")
+        .env_remove("UAZAPI_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -255,4 +257,54 @@ fn serve_starts_on_a_fresh_folder_with_sqlite_and_stops_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A bare HTTP/1.1 GET, answering the whole reply (status line included).
+fn http_get(address: &str, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: zapfleet\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut reply).unwrap();
+    reply
+}
+
+#[test]
+fn the_sandbox_subcommand_serves_uazapi_and_its_phone_page() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zapfleet"))
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-token",
+            "segredo",
+        ])
+        .env_remove("ZAPFLEET_CONFIG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run zapfleet sandbox");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().expect("sandbox exited early").unwrap();
+        if let Some(rest) = line.split("uazapi sandbox: ").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    assert!(http_get(&address, "/sandbox/").contains("uazapi sandbox"));
+    let all = http_get(&address, "/instance/all");
+    assert!(
+        all.starts_with("HTTP/1.1 401"),
+        "admin token required: {all}"
+    );
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
 }

@@ -189,6 +189,8 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
         database_url: database.url.clone(),
         data_dir: std::env::temp_dir(),
         log_format: LogFormat::Text,
+        uazapi_url: None,
+        sandbox_listen: "127.0.0.1:0".to_owned(),
     };
     let app = Application::build(&config).await.expect("build app");
     let address = format!("http://{}", app.local_addr().expect("address"));
