@@ -175,7 +175,7 @@ async fn status(State(sandbox): State<Sandbox>, headers: HeaderMap) -> Answer {
         Value::Null
     };
     let mut instance = instance;
-    instance["currentTime"] = json!(sandbox.now_ms());
+    instance["currentTime"] = json!(crate::world::iso_time(sandbox.now_ms()));
     Ok(Json(json!({"instance": instance, "status": {"connected": connected, "loggedIn": connected, "jid": jid}})).into_response())
 }
 

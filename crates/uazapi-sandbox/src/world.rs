@@ -492,8 +492,7 @@ impl World {
         let message = message_json(instance, &messageid, &chatid, text, false, now_ms, "", "");
         let mut body = instance.envelope("messages");
         body["chatSource"] = json!("updated");
-        body["chat"] = json!({"id": format!("r{}", hex(random_u64(), 14)), "name": format!("Contato {from}"),
-            "phone": format!("+{from}"), "wa_chatid": chatid, "wa_isGroup": false, "owner": instance.owner});
+        body["chat"] = chat_json(&instance.owner, &chatid);
         body["message"] = message;
         Ok(vec![Notice {
             webhooks: instance.webhooks.clone(),
@@ -545,6 +544,7 @@ impl World {
         }
         let mut body = instance.envelope("messages");
         body["chatSource"] = json!("updated");
+        body["chat"] = chat_json(&instance.owner, &chatid);
         body["message"] = message.clone();
         let notice = Notice {
             webhooks: instance.webhooks.clone(),
@@ -628,6 +628,20 @@ impl World {
             _ => None,
         }
     }
+}
+
+/// The chat object of `messages` events, reduced to the fields a client routes by
+/// (the real one adds about 50 lead_*/chatbot_* fields).
+fn chat_json(owner: &str, chatid: &str) -> Value {
+    let number = chatid.split('@').next().unwrap_or_default();
+    json!({"id": format!("r{}", hex(random_u64(), 14)), "name": format!("Contato {number}"), "phone": format!("+{number}"),
+        "wa_chatid": chatid, "wa_chatlid": "", "wa_fastid": format!("{owner}:{number}"), "wa_isGroup": false,
+        "wa_unreadCount": 0, "wa_label": [], "lead_tags": [], "owner": owner})
+}
+
+/// `2026-02-02T17:46:57.567Z`, as `currentTime` is written.
+pub fn iso_time(ms: i64) -> String {
+    stamp(ms).replacen(' ', "T", 1)
 }
 
 #[allow(clippy::too_many_arguments)]
