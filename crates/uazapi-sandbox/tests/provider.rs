@@ -517,11 +517,14 @@ async fn retry_after_is_honoured_up_to_a_cap_and_slow_answers_time_out() {
 }
 
 #[tokio::test]
-async fn servers_that_only_know_instance_init_still_get_instances() {
-    let app = axum::Router::new().route(
-        "/instance/init",
-        post(|| async { Json(json!({"instance": {"id": "r0123456789abcd", "status": "disconnected"}, "token": "tok"})) }),
-    );
+async fn old_servers_and_odd_answers_are_handled() {
+    let app = axum::Router::new()
+        .route(
+            "/instance/init",
+            post(|| async { Json(json!({"instance": {"id": "r0123456789abcd", "status": "disconnected"}, "token": "tok"})) }),
+        )
+        .route("/instance/status", axum::routing::get(|| async { "<html>proxy error page</html>" }))
+        .route("/instance/all", axum::routing::get(|| async { Json(json!([{"id": "r1", "status": "hibernating"}])) }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });

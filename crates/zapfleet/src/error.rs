@@ -8,6 +8,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use uazapi::ProviderError;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +58,10 @@ pub enum AppError {
     /// 415: the body is not JSON.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// 503 when the provider is down or rate-limits us (with `Retry-After`), 504
+    /// when it does not answer in time, 502 when it refuses or answers nonsense.
+    #[error("provider: {0}")]
+    Provider(#[from] uazapi::ProviderError),
     /// 503: the database cannot be reached right now.
     #[error("database unavailable: {0}")]
     Unavailable(StoreError),
@@ -89,6 +94,7 @@ impl AppError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable"),
+            Self::Provider(error) => provider_status(error),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -112,6 +118,9 @@ impl AppError {
             Self::PayloadTooLarge => Msg::PayloadTooLarge,
             Self::UnsupportedMediaType => Msg::UnsupportedMediaType,
             Self::Unavailable(_) => Msg::DatabaseUnavailable,
+            Self::Provider(ProviderError::Timeout) => Msg::ProviderTimeout,
+            Self::Provider(error) if error.is_transient() => Msg::ProviderUnavailable,
+            Self::Provider(_) => Msg::ProviderFailed,
             Self::Internal(_) => Msg::Internal,
         };
         msg.text(locale).to_owned()
@@ -138,7 +147,10 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code: `invalid`, `bad_request`, `unauthenticated`,
     /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`,
-    /// `payload_too_large`, `unsupported_media_type`, `database_unavailable`, `internal`.
+    /// `payload_too_large`, `unsupported_media_type`, `database_unavailable`,
+    /// `provider_timeout`, `provider_rate_limited`, `provider_unavailable`,
+    /// `provider_unauthorized`, `provider_not_found`, `provider_rejected`,
+    /// `provider_bad_response`, `internal`.
     pub code: String,
     /// For people, in the request's language (`Accept-Language`; pt-BR by default).
     pub message: String,
@@ -152,7 +164,9 @@ impl IntoResponse for AppError {
         let (status, code) = self.status_and_code();
         match &self {
             Self::Internal(_) => tracing::error!(error = %self, "request failed"),
-            Self::Unavailable(_) => tracing::warn!(error = %self, "database unavailable"),
+            Self::Unavailable(_) | Self::Provider(_) => {
+                tracing::warn!(error = %self, "dependency failed")
+            }
             _ => {}
         }
         let body = ErrorBody {
@@ -163,12 +177,36 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        if let Self::Provider(ProviderError::RateLimited { retry_after }) = &self {
+            let seconds = retry_after.map_or(5, |d| d.as_secs().max(1));
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// How a provider failure reaches our users: never as a 500, and never as a 401/404
+/// of theirs (the provider refusing *our* credentials is an upstream failure).
+fn provider_status(error: &ProviderError) -> (StatusCode, &'static str) {
+    match error {
+        ProviderError::Timeout => (StatusCode::GATEWAY_TIMEOUT, "provider_timeout"),
+        ProviderError::RateLimited { .. } => {
+            (StatusCode::SERVICE_UNAVAILABLE, "provider_rate_limited")
+        }
+        ProviderError::Unavailable { .. } => {
+            (StatusCode::SERVICE_UNAVAILABLE, "provider_unavailable")
+        }
+        ProviderError::Unauthorized { .. } => (StatusCode::BAD_GATEWAY, "provider_unauthorized"),
+        ProviderError::NotFound => (StatusCode::BAD_GATEWAY, "provider_not_found"),
+        ProviderError::Rejected { .. } => (StatusCode::BAD_GATEWAY, "provider_rejected"),
+        ProviderError::UnexpectedResponse(_) => (StatusCode::BAD_GATEWAY, "provider_bad_response"),
     }
 }
 
@@ -223,5 +261,49 @@ impl From<PasswordError> for Msg {
 impl From<TokenNameError> for Msg {
     fn from(_: TokenNameError) -> Self {
         Msg::TokenNameInvalid
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn provider_failures_become_502_503_504_never_500() {
+        let cases = [
+            (ProviderError::Timeout, 504),
+            (
+                ProviderError::RateLimited {
+                    retry_after: Some(Duration::from_secs(7)),
+                },
+                503,
+            ),
+            (
+                ProviderError::Unavailable {
+                    status: Some(500),
+                    message: "x".into(),
+                },
+                503,
+            ),
+            (ProviderError::Unauthorized { status: 401 }, 502),
+            (ProviderError::NotFound, 502),
+            (
+                ProviderError::Rejected {
+                    status: 400,
+                    message: "x".into(),
+                },
+                502,
+            ),
+            (ProviderError::UnexpectedResponse("x".into()), 502),
+        ];
+        for (error, status) in cases {
+            let response = AppError::from(error.clone()).into_response();
+            assert_eq!(response.status().as_u16(), status, "{error:?}");
+        }
+        let limited = AppError::from(ProviderError::RateLimited {
+            retry_after: Some(Duration::from_secs(7)),
+        });
+        assert_eq!(limited.into_response().headers()[header::RETRY_AFTER], "7");
     }
 }
