@@ -120,9 +120,9 @@ mod tests {
 
     #[test]
     fn reads_the_real_providers_qr_image() {
-        let path = format!(
-            "{}/../../../shared/uazapi/samples/connection.connecting.qr.json",
-            env!("CARGO_MANIFEST_DIR")
+        let path = uazapi::contract::contract_file(
+            env!("CARGO_MANIFEST_DIR").as_ref(),
+            "samples/connection.connecting.qr.json",
         );
         let sample: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

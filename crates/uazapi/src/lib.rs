@@ -7,6 +7,8 @@
 //! mistake would corrupt our state (connection states, tokens, event names).
 
 mod client;
+#[doc(hidden)]
+pub mod contract;
 mod error;
 mod json;
 mod provider;

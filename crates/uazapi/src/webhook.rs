@@ -223,11 +223,11 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> Vec<u8> {
-        let path = format!(
-            "{}/../../../shared/uazapi/samples/{name}",
-            env!("CARGO_MANIFEST_DIR")
+        let path = crate::contract::contract_file(
+            env!("CARGO_MANIFEST_DIR").as_ref(),
+            &format!("samples/{name}"),
         );
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
     #[test]
