@@ -9,11 +9,8 @@ use std::collections::BTreeSet;
 
 const ADMIN: &str = "admin-secret";
 
-fn shared(path: &str) -> String {
-    format!(
-        "{}/../../../shared/uazapi/{path}",
-        env!("CARGO_MANIFEST_DIR")
-    )
+fn shared(path: &str) -> std::path::PathBuf {
+    uazapi::contract::contract_file(env!("CARGO_MANIFEST_DIR").as_ref(), path)
 }
 
 fn spec() -> Value {
