@@ -8,6 +8,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub trait Clock: Send + Sync {
     /// The current time.
     fn now_ms(&self) -> i64;
+
+    /// Moves time forward, if this clock can be moved.
+    fn advance(&self, by: Duration) -> bool {
+        let _ = by;
+        false
+    }
 }
 
 /// The real clock.
@@ -20,6 +26,33 @@ impl Clock for SystemClock {
             .duration_since(UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
             .unwrap_or_default()
+    }
+}
+
+/// The real clock plus an offset that only grows: what a running sandbox uses, so
+/// a test or a person can skip ahead (`POST /sandbox/clock/advance`) to see a QR
+/// rotate or expire without waiting.
+#[derive(Debug, Default)]
+pub struct OffsetClock(AtomicI64);
+
+impl OffsetClock {
+    /// Moves time forward.
+    pub fn advance(&self, by: Duration) {
+        self.0.fetch_add(
+            i64::try_from(by.as_millis()).unwrap_or(i64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms() + self.0.load(Ordering::SeqCst)
+    }
+
+    fn advance(&self, by: Duration) -> bool {
+        OffsetClock::advance(self, by);
+        true
     }
 }
 
@@ -51,5 +84,10 @@ impl Default for ManualClock {
 impl Clock for ManualClock {
     fn now_ms(&self) -> i64 {
         self.0.load(Ordering::SeqCst)
+    }
+
+    fn advance(&self, by: Duration) -> bool {
+        ManualClock::advance(self, by);
+        true
     }
 }

@@ -28,6 +28,7 @@ pub fn router(sandbox: Sandbox) -> Router {
             "/sandbox/faults",
             get(get_faults).put(put_faults).delete(clear_faults),
         )
+        .route("/sandbox/clock/advance", post(advance_clock))
         .with_state(sandbox)
 }
 
@@ -154,6 +155,21 @@ async fn incoming(
             StatusCode::from_u16(e.status).unwrap_or(StatusCode::CONFLICT),
             &e.message,
         ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    ms: u64,
+}
+
+/// Skips ahead in time (QR rotation, login timeouts, receipts happen at once).
+async fn advance_clock(State(sandbox): State<Sandbox>, Json(advance): Json<Advance>) -> Response {
+    if sandbox.advance(std::time::Duration::from_millis(advance.ms)) {
+        Json(json!({"now": sandbox.now_ms()})).into_response()
+    } else {
+        fail(StatusCode::CONFLICT, "this sandbox's clock cannot be moved")
     }
 }
 

@@ -17,7 +17,7 @@ pub mod qr;
 mod webhooks;
 pub mod world;
 
-use clock::{Clock, SystemClock};
+use clock::{Clock, OffsetClock};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -90,6 +90,13 @@ impl Sandbox {
         webhooks::deliver(&self.http, &base, notices, loss);
     }
 
+    /// Moves the clock ahead (if it can be moved) and applies what that makes happen.
+    pub fn advance(&self, by: Duration) -> bool {
+        let moved = self.clock.advance(by);
+        self.tick();
+        moved
+    }
+
     /// Applies what the clock says has happened (tests call it after moving a
     /// manual clock; a running server calls it every 100 ms).
     pub fn tick(&self) {
@@ -130,9 +137,10 @@ impl Drop for SandboxServer {
     }
 }
 
-/// Starts a sandbox on the system clock.
+/// Starts a sandbox on the real clock, which `POST /sandbox/clock/advance` can
+/// move ahead.
 pub async fn spawn(listen: &str, admin_token: &str) -> std::io::Result<SandboxServer> {
-    spawn_with_clock(listen, admin_token, Arc::new(SystemClock)).await
+    spawn_with_clock(listen, admin_token, Arc::new(OffsetClock::default())).await
 }
 
 /// Starts a sandbox on the given clock, ticking it every 100 ms.

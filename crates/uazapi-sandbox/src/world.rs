@@ -102,6 +102,9 @@ pub struct SandboxInstance {
     pub sent: BTreeMap<String, u32>,
     /// Send order (messageid, chat, text), for tests that check ordering.
     pub sent_log: Vec<(String, String, String)>,
+    /// Paired credentials survive a dropped connection (a reconnect resumes
+    /// without a QR); a logout or a login timeout throws them away.
+    session: bool,
     system_name: String,
     admin_fields: (String, String),
     created: String,
@@ -304,6 +307,7 @@ impl World {
             webhooks: Vec::new(),
             sent: BTreeMap::new(),
             sent_log: Vec::new(),
+            session: false,
             system_name: if system_name.is_empty() {
                 "uazapiGO".into()
             } else {
@@ -344,6 +348,12 @@ impl World {
             ));
         }
         let instance = self.get_mut(&id)?;
+        if instance.session {
+            // The phone is still paired: the connection comes back by itself.
+            instance.status = Status::Connected;
+            instance.login = None;
+            return Ok((instance.to_json(), vec![instance.connection_notice(false)]));
+        }
         instance.login = Some(match phone {
             Some(phone) => Login::Code {
                 code: pair_code(),
@@ -387,6 +397,9 @@ impl World {
         let was = instance.status;
         instance.status = Status::Disconnected;
         instance.login = None;
+        if logout {
+            instance.session = false;
+        }
         if was == Status::Disconnected {
             return Ok((instance.to_json(), Vec::new()));
         }
@@ -465,6 +478,7 @@ impl World {
         };
         instance.status = Status::Connected;
         instance.login = None;
+        instance.session = true;
         instance.owner = phone
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| format!("5511{:09}", random_u64() % 1_000_000_000));

@@ -138,31 +138,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
-    // Without a real provider, the built-in sandbox runs beside the server so the
-    // product works out of the box. Its admin token is random: only this process
-    // (and the person reading this log) knows it.
-    let _sandbox = match &config.uazapi_url {
-        Some(url) => {
-            tracing::info!(%url, "using the uazapi provider");
-            None
-        }
-        None => {
-            let admin_token = nanoid::nanoid!(32);
-            let server = uazapi_sandbox::spawn(&config.sandbox_listen, &admin_token)
-                .await
-                .with_context(|| {
-                    format!("cannot start the sandbox on {}", config.sandbox_listen)
-                })?;
-            eprintln!(
-                "SANDBOX MODE: no UAZAPI_URL, so a simulated uazapi runs at {} (its phone: {}/sandbox/)",
-                server.url(),
-                server.url()
-            );
-            Some(server)
-        }
-    };
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
+    match app.sandbox_url() {
+        Some(url) => eprintln!(
+            "SANDBOX MODE: no UAZAPI_URL, so a simulated uazapi runs at {url} (its phone: {url}/sandbox/)"
+        ),
+        None => tracing::info!("using the uazapi provider at UAZAPI_URL"),
+    }
     tracing::info!(%addr, database = ?app.state().store.backend(), "zapfleet listening");
     eprintln!("zapfleet is running: http://{addr}/ (API docs: http://{addr}/api/docs)");
     app.run_until_stopped(shutdown_signal()).await

@@ -1,5 +1,6 @@
 //! One settings tree: defaults, then an optional TOML file, then the environment.
 
+use crate::services::platform::Tuning;
 use anyhow::Context;
 use serde::Deserialize;
 use std::fmt;
@@ -31,6 +32,15 @@ pub struct Config {
     pub uazapi_url: Option<String>,
     /// Where `serve` runs the in-process sandbox (`ZAPFLEET_SANDBOX_LISTEN`).
     pub sandbox_listen: String,
+    /// The provider's admin token (`UAZAPI_ADMIN_TOKEN`).
+    pub uazapi_admin_token: Option<String>,
+    /// How the provider reaches our webhook (`ZAPFLEET_PUBLIC_URL`); default the
+    /// bound address.
+    pub public_url: Option<String>,
+    /// 64 hex characters (`ZAPFLEET_SECRET_KEY`); default a key generated into the data dir.
+    pub secret_key: Option<String>,
+    /// Worker timings (not configurable from outside; tests shorten them).
+    pub tuning: Tuning,
 }
 
 /// The TOML file's keys; all optional.
@@ -43,6 +53,9 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     uazapi_url: Option<String>,
     sandbox_listen: Option<String>,
+    uazapi_admin_token: Option<String>,
+    public_url: Option<String>,
+    secret_key: Option<String>,
 }
 
 /// The default listen address.
@@ -101,6 +114,12 @@ impl Config {
             sandbox_listen: env("ZAPFLEET_SANDBOX_LISTEN")
                 .or(from_file.sandbox_listen)
                 .unwrap_or_else(|| DEFAULT_SANDBOX_LISTEN.to_owned()),
+            uazapi_admin_token: env("UAZAPI_ADMIN_TOKEN").or(from_file.uazapi_admin_token),
+            public_url: env("ZAPFLEET_PUBLIC_URL")
+                .or(from_file.public_url)
+                .map(|u| u.trim_end_matches('/').to_owned()),
+            secret_key: env("ZAPFLEET_SECRET_KEY").or(from_file.secret_key),
+            tuning: Tuning::default(),
         })
     }
 }
@@ -128,6 +147,12 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("uazapi_url", &self.uazapi_url)
             .field("sandbox_listen", &self.sandbox_listen)
+            .field(
+                "uazapi_admin_token",
+                &self.uazapi_admin_token.as_ref().map(|_| "***"),
+            )
+            .field("public_url", &self.public_url)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
             .finish()
     }
 }

@@ -114,6 +114,8 @@ catalog! {
     MethodNotAllowed => "Método não permitido neste endereço.", "Method not allowed on this path.";
     PayloadTooLarge => "Corpo da requisição grande demais.", "Request body too large.";
     UnsupportedMediaType => "Envie o corpo como JSON (Content-Type: application/json).", "Send the body as JSON (Content-Type: application/json).";
+    AlreadyConnected => "Esta instância já está conectada.", "This instance is already connected.";
+    PhoneNeededForCode => "Para conectar com código, cadastre o telefone da instância.", "To connect with a code, set the instance's phone first.";
     ProviderUnavailable => "O provedor do WhatsApp está indisponível. Nada foi perdido; tente de novo em instantes.", "The WhatsApp provider is unavailable. Nothing was lost; try again shortly.";
     ProviderTimeout => "O provedor do WhatsApp não respondeu a tempo. Tente de novo em instantes.", "The WhatsApp provider did not answer in time. Try again shortly.";
     ProviderFailed => "O provedor do WhatsApp recusou ou não entendeu o pedido.", "The WhatsApp provider refused or did not understand the request.";

@@ -10,8 +10,10 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod i18n;
 pub mod metrics;
 pub mod services;
@@ -19,3 +21,4 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod workers;

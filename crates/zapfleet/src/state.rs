@@ -1,14 +1,17 @@
 //! What every request handler can reach.
 
 use crate::metrics::Metrics;
+use crate::services::platform::Platform;
 use crate::store::Store;
 use std::sync::Arc;
 
 /// Shared application state; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database.
+    /// The database (also in `platform`; here for handlers that need only it).
     pub store: Store,
+    /// Store, provider, secrets and events, for the use-cases.
+    pub platform: Platform,
     /// Request counters and latencies for `/metrics`.
     pub metrics: Arc<Metrics>,
 }

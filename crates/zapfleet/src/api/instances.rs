@@ -2,7 +2,7 @@
 
 use super::auth::AuthUser;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::domain::{Instance, InstanceId, InstanceStatus};
+use crate::domain::{Instance, InstanceId, InstanceStatus, ProvisionState};
 use crate::error::{AppError, ErrorBody};
 use crate::services::instances::{self, CreateInstance, ListInstances, UpdateInstance};
 use crate::state::AppState;
@@ -51,6 +51,19 @@ pub struct InstanceBody {
     /// Settings document.
     #[schema(value_type = Object)]
     pub config: serde_json::Value,
+    /// WhatsApp display name, once connected.
+    pub profile_name: Option<String>,
+    /// Whether the instance exists at the provider yet.
+    pub provisioning: Provisioning,
+}
+
+/// Where the instance stands at the provider.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Provisioning {
+    /// `pending` (retried in the background) or `ready`.
+    pub state: ProvisionState,
+    /// Why the last attempt failed, while pending.
+    pub error: Option<String>,
 }
 
 impl From<Instance> for InstanceBody {
@@ -66,6 +79,11 @@ impl From<Instance> for InstanceBody {
             updated_at: i.updated_at.to_rfc3339(),
             last_connection: i.last_connection.map(|t| t.to_rfc3339()),
             config: i.config,
+            profile_name: i.profile_name,
+            provisioning: Provisioning {
+                state: i.provision_state,
+                error: i.provision_error,
+            },
         }
     }
 }
@@ -147,7 +165,7 @@ async fn create(
         name: body.name,
         phone: body.phone,
     };
-    let instance = instances::create(&state.store, &user.user_id, input).await?;
+    let instance = instances::create(&state.platform, &user.user_id, input).await?;
     Ok((StatusCode::CREATED, Json(instance.into())))
 }
 
@@ -282,6 +300,6 @@ async fn delete_instance(
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
-    instances::delete(&state.store, &user.user_id, &InstanceId::from_raw(id)).await?;
+    instances::delete(&state.platform, &user.user_id, &InstanceId::from_raw(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,10 +1,13 @@
 //! The JSON API under `/api`, its OpenAPI document and the operational endpoints.
 
 pub mod auth;
+pub mod connection;
 mod docs;
+mod events;
 pub mod extract;
 mod health;
 pub mod instances;
+mod webhooks;
 
 use crate::error::AppError;
 use crate::i18n::{Locale, REQUEST_LOCALE};
@@ -32,7 +35,13 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         description = "Create, connect, watch and run many WhatsApp instances. Authenticate with `Authorization: Bearer <token>` (create one with `zapfleet token create --email you@example.com`). Errors are `{\"error\": {\"code\", \"message\", \"field\"}}`; messages follow `Accept-Language` (pt-BR by default, en)."
     ),
     modifiers(&BearerAuth),
-    tags((name = "instances", description = "WhatsApp instances"), (name = "operations", description = "Health, readiness, metrics"))
+    tags(
+        (name = "instances", description = "WhatsApp instances"),
+        (name = "connection", description = "Connecting, logging out, status and settings"),
+        (name = "events", description = "Live events (Server-Sent Events)"),
+        (name = "webhooks", description = "Where the provider posts its events"),
+        (name = "operations", description = "Health, readiness, metrics")
+    )
 )]
 struct ApiDoc;
 
@@ -51,7 +60,13 @@ impl Modify for BearerAuth {
 /// The whole HTTP surface, with its middleware.
 pub fn router(state: AppState) -> Router {
     let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api", instances::router())
+        .nest(
+            "/api",
+            instances::router()
+                .merge(connection::router())
+                .merge(events::router())
+                .merge(webhooks::router()),
+        )
         .merge(health::router())
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();

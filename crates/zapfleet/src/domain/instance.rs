@@ -1,6 +1,9 @@
 //! The instance aggregate as the rest of the application sees it.
 
-use super::{InstanceId, InstanceKey, InstanceName, InstanceStatus, Phone, Timestamp, UserId};
+use super::{
+    InstanceId, InstanceKey, InstanceName, InstanceStatus, Login, Phone, ProvisionState, Timestamp,
+    UserId,
+};
 
 /// A WhatsApp instance owned by one user.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,4 +28,24 @@ pub struct Instance {
     pub last_connection: Option<Timestamp>,
     /// Per-instance settings document (JSON).
     pub config: serde_json::Value,
+    /// Whether it exists at the provider yet.
+    pub provision_state: ProvisionState,
+    /// Why the last provisioning attempt failed, for the user to see.
+    pub provision_error: Option<String>,
+    /// WhatsApp display name, once connected.
+    pub profile_name: Option<String>,
+    /// Logged out by the user or the phone: not reconnected automatically.
+    pub logged_out: bool,
+    /// The login in progress while connecting.
+    pub login: Option<Login>,
+}
+
+impl Instance {
+    /// Whether the user wants automatic reconnection after a drop (`config.autoReconnect`, default on).
+    pub fn auto_reconnect(&self) -> bool {
+        self.config
+            .get("autoReconnect")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(true)
+    }
 }

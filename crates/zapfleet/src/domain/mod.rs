@@ -5,6 +5,7 @@
 //! without I/O.
 
 pub mod account;
+pub mod connection;
 pub mod ids;
 pub mod instance;
 pub mod instance_key;
@@ -15,6 +16,7 @@ pub mod phone;
 pub mod timestamp;
 
 pub use account::{Email, EmailError, Password, PasswordError, TokenName, TokenNameError};
+pub use connection::{Login, LoginMethod, ProvisionState};
 pub use ids::{InstanceId, TokenId, UserId};
 pub use instance::Instance;
 pub use instance_key::InstanceKey;

@@ -1,7 +1,11 @@
 //! Creating, reading, listing, changing and deleting instances.
 
+use super::platform::Platform;
+use super::provisioning::provision_now;
+use super::webhooks::secret_hash;
 use crate::domain::{
-    Cursor, Instance, InstanceId, InstanceName, InstanceSort, InstanceStatus, Phone, UserId,
+    Cursor, Instance, InstanceId, InstanceName, InstanceSort, InstanceStatus, Phone, Timestamp,
+    UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -67,23 +71,40 @@ fn name_conflict(error: StoreError) -> AppError {
     }
 }
 
-/// Creates an instance for `user`.
+/// Creates an instance for `user` and, right away, its twin at the provider. If
+/// the provider fails, the instance is kept (its `provisionError` says why) and
+/// the provisioner retries in the background.
 #[tracing::instrument(skip_all, fields(user = %user))]
 pub async fn create(
-    store: &Store,
+    platform: &Platform,
     user: &UserId,
     input: CreateInstance,
 ) -> Result<Instance, AppError> {
     let name = parse_name(&input.name)?;
     let phone = parse_phone(&input.phone)?;
+    let secret = nanoid::nanoid!(43);
     let new = NewInstance {
         user_id: user.clone(),
         name,
         phone: Some(phone),
+        webhook_secret_sealed: platform.secrets.encrypt(&secret),
+        webhook_secret_hash: secret_hash(&secret),
     };
-    let instance = store.insert_instance(new).await.map_err(name_conflict)?;
+    let instance = platform
+        .store
+        .insert_instance(new)
+        .await
+        .map_err(name_conflict)?;
     tracing::info!(instance = %instance.id, "instance created");
-    Ok(instance)
+    platform.events.publish(
+        user,
+        "instance.created",
+        serde_json::json!({"id": instance.id.as_str()}),
+    );
+    if let Err(error) = provision_now(platform, &instance.id).await {
+        tracing::warn!(instance = %instance.id, %error, "provider not reached; provisioning continues in the background");
+    }
+    get(&platform.store, user, &instance.id).await
 }
 
 /// One of the user's instances; 404 for anything else.
@@ -117,15 +138,38 @@ pub async fn update(
         .ok_or(AppError::NotFound)
 }
 
-/// Deletes one of the user's instances.
+/// Deletes one of the user's instances, here and at the provider. If the
+/// provider cannot be reached, the deletion there is owed and retried.
 #[tracing::instrument(skip_all, fields(user = %user, instance = %id))]
-pub async fn delete(store: &Store, user: &UserId, id: &InstanceId) -> Result<(), AppError> {
-    if store.delete_instance(user, id).await? {
-        tracing::info!("instance deleted");
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
+pub async fn delete(platform: &Platform, user: &UserId, id: &InstanceId) -> Result<(), AppError> {
+    let store = &platform.store;
+    let token_sealed = store
+        .provider_link(id)
+        .await?
+        .filter(|l| l.user_id == *user)
+        .and_then(|l| l.token_sealed);
+    if !store.delete_instance(user, id).await? {
+        return Err(AppError::NotFound);
     }
+    tracing::info!("instance deleted");
+    platform.events.publish(
+        user,
+        "instance.deleted",
+        serde_json::json!({"id": id.as_str()}),
+    );
+    if let Some(sealed) = token_sealed {
+        let deleted = match platform.secrets.decrypt(&sealed) {
+            Ok(token) => platform.provider.delete(&token).await,
+            Err(error) => Err(uazapi::ProviderError::UnexpectedResponse(error.to_string())),
+        };
+        if let Err(error) = deleted {
+            tracing::warn!(%error, "provider deletion owed; retried in the background");
+            store
+                .queue_provider_deletion(&sealed, Timestamp::now())
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// A page of the user's instances.

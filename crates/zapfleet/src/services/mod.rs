@@ -3,4 +3,8 @@
 //! values or an [`AppError`](crate::error::AppError).
 
 pub mod accounts;
+pub mod connection;
 pub mod instances;
+pub mod platform;
+pub mod provisioning;
+pub mod webhooks;

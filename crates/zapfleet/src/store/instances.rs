@@ -1,17 +1,19 @@
 //! The `whatsapp_instance` table.
 
+use super::sql::{Arg, Sql};
 use super::{Store, StoreError};
 use crate::domain::{
-    Cursor, Instance, InstanceId, InstanceKey, InstanceName, InstanceSort, InstanceStatus, Phone,
-    SortField, SortValue, Timestamp, UserId,
+    Cursor, Instance, InstanceId, InstanceKey, InstanceName, InstanceSort, InstanceStatus, Login,
+    LoginMethod, Phone, ProvisionState, SortField, SortValue, Timestamp, UserId,
 };
 use sqlx::AssertSqlSafe;
 
-const COLUMNS: &str = r#"id, name, phone, status, "userId", "instanceKey", "createdAt", "updatedAt", "lastConnection", config"#;
+pub(super) const COLUMNS: &str = r#"id, name, phone, status, "userId", "instanceKey", "createdAt", "updatedAt", "lastConnection", config,
+    "provisionState", "provisionError", "profileName", "loggedOut", "loginMethod", "loginCode", "loginExpiresAt""#;
 
 #[derive(sqlx::FromRow)]
 #[sqlx(rename_all = "camelCase")]
-struct InstanceRow {
+pub(super) struct InstanceRow {
     id: String,
     name: String,
     phone: Option<String>,
@@ -22,6 +24,13 @@ struct InstanceRow {
     updated_at: i64,
     last_connection: Option<i64>,
     config: String,
+    provision_state: String,
+    provision_error: Option<String>,
+    profile_name: Option<String>,
+    logged_out: i64,
+    login_method: Option<String>,
+    login_code: Option<String>,
+    login_expires_at: Option<i64>,
 }
 
 impl TryFrom<InstanceRow> for Instance {
@@ -34,6 +43,22 @@ impl TryFrom<InstanceRow> for Instance {
             .map_err(|e| StoreError::Corrupt(format!("instance {}: {e}", row.id)))?;
         let config = serde_json::from_str(&row.config)
             .map_err(|e| StoreError::Corrupt(format!("instance {} config: {e}", row.id)))?;
+        let provision_state = row
+            .provision_state
+            .parse::<ProvisionState>()
+            .map_err(|e| StoreError::Corrupt(format!("instance {}: {e}", row.id)))?;
+        let login = match (
+            row.login_method.as_deref().and_then(LoginMethod::parse),
+            row.login_code,
+            row.login_expires_at,
+        ) {
+            (Some(method), Some(code), Some(expires)) => Some(Login {
+                method,
+                code,
+                expires_at: Timestamp::from_millis(expires),
+            }),
+            _ => None,
+        };
         Ok(Instance {
             id: InstanceId::from_raw(row.id),
             user_id: UserId::from_raw(row.user_id),
@@ -45,6 +70,11 @@ impl TryFrom<InstanceRow> for Instance {
             updated_at: Timestamp::from_millis(row.updated_at),
             last_connection: row.last_connection.map(Timestamp::from_millis),
             config,
+            provision_state,
+            provision_error: row.provision_error,
+            profile_name: row.profile_name,
+            logged_out: row.logged_out != 0,
+            login,
         })
     }
 }
@@ -58,6 +88,10 @@ pub struct NewInstance {
     pub name: InstanceName,
     /// Validated phone.
     pub phone: Option<Phone>,
+    /// The per-instance webhook secret, encrypted.
+    pub webhook_secret_sealed: String,
+    /// SHA-256 of the webhook secret, hex (how incoming webhooks find the instance).
+    pub webhook_secret_hash: String,
 }
 
 /// Fields a user may change; `None` leaves a field as it is.
@@ -104,38 +138,6 @@ pub struct InstancePage {
     pub next: Option<Cursor>,
 }
 
-/// Positional arguments for dynamically built SQL.
-enum Arg {
-    Int(i64),
-    Text(String),
-}
-
-#[derive(Default)]
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
-}
-
-impl Sql {
-    fn arg(&mut self, arg: Arg) -> String {
-        self.args.push(arg);
-        format!("${}", self.args.len())
-    }
-
-    fn query_as<'q, T>(&'q self) -> sqlx::query::QueryAs<'q, sqlx::Any, T, sqlx::any::AnyArguments>
-    where
-        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-    {
-        self.args.iter().fold(
-            sqlx::query_as(AssertSqlSafe(self.text.clone())),
-            |q, arg| match arg {
-                Arg::Int(i) => q.bind(*i),
-                Arg::Text(s) => q.bind(s.clone()),
-            },
-        )
-    }
-}
-
 /// Escapes LIKE wildcards so a search for `50%` finds the text `50%`.
 fn like_contains(text: &str) -> String {
     let escaped = text
@@ -175,8 +177,9 @@ impl Store {
         let now = Timestamp::now().millis();
         let sql = format!(
             r#"INSERT INTO whatsapp_instance
-               (id, name, "nameKey", phone, status, "userId", "instanceKey", "createdAt", "updatedAt", config)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, '{{}}')
+               (id, name, "nameKey", phone, status, "userId", "instanceKey", "createdAt", "updatedAt", config,
+                "webhookSecret", "webhookSecretHash", "nextProvisionAt")
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, '{{}}', $9, $10, $11)
                RETURNING {COLUMNS}"#
         );
         let row: InstanceRow = sqlx::query_as(AssertSqlSafe(sql))
@@ -188,6 +191,11 @@ impl Store {
             .bind(new.user_id.as_str().to_owned())
             .bind(InstanceKey::generate().as_str().to_owned())
             .bind(now)
+            .bind(new.webhook_secret_sealed)
+            .bind(new.webhook_secret_hash)
+            // The creating request provisions it; the provisioner steps in only
+            // if that fails or the process dies first.
+            .bind(now + 60_000)
             .fetch_one(&self.pool)
             .await?;
         row.try_into()
@@ -240,6 +248,23 @@ impl Store {
         );
         let row: Option<InstanceRow> = sql.query_as().fetch_optional(&self.pool).await?;
         row.map(Instance::try_from).transpose()
+    }
+
+    /// Replaces the settings document; `None` if the user has no such instance.
+    pub async fn set_config(
+        &self,
+        user: &UserId,
+        id: &InstanceId,
+        config: &serde_json::Value,
+    ) -> Result<Option<()>, StoreError> {
+        let done = sqlx::query(r#"UPDATE whatsapp_instance SET config = $1, "updatedAt" = $2 WHERE id = $3 AND "userId" = $4"#)
+            .bind(config.to_string())
+            .bind(Timestamp::now().millis())
+            .bind(id.as_str().to_owned())
+            .bind(user.as_str().to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok((done.rows_affected() > 0).then_some(()))
     }
 
     /// Deletes; `false` if the user has no such instance.

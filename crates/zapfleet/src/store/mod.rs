@@ -2,10 +2,13 @@
 //! with the same query texts and the same migrations; nothing outside this module
 //! sees sqlx.
 
+mod connection;
 mod instances;
+mod sql;
 mod tokens;
 mod users;
 
+pub use connection::{HistoryEntry, ProviderLink, Reconnect, StatusChange};
 pub use instances::{InstanceChanges, InstancePage, InstanceQuery, NewInstance, Pagination};
 pub use tokens::{NewToken, TokenOwner};
 pub use users::{NewUser, UserRecord};

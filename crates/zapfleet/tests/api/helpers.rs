@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{OnceCell, oneshot};
 use zapfleet::config::{Config, LogFormat};
 use zapfleet::services::accounts;
+use zapfleet::services::platform::Tuning;
 use zapfleet::startup::Application;
 use zapfleet::store::Store;
 
@@ -162,9 +163,12 @@ impl Drop for TestDatabase {
 /// A running application and a client for it.
 pub struct TestApp {
     pub address: String,
+    /// The in-process uazapi sandbox (its phone controls are under `/sandbox/`).
+    pub sandbox: String,
     pub client: reqwest::Client,
     pub store: Store,
-    pub database: TestDatabase,
+    /// Held so the SQLite folder lives as long as the app.
+    _database: TestDatabase,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -173,6 +177,17 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Worker timings short enough for tests to watch them work.
+pub fn fast_tuning() -> Tuning {
+    Tuning {
+        worker_tick: Duration::from_millis(50),
+        poll_connecting: Duration::from_millis(300),
+        poll_connected: Duration::from_millis(300),
+        poll_disconnected: Duration::from_millis(300),
+        poll_concurrency: 8,
     }
 }
 
@@ -191,9 +206,16 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
         log_format: LogFormat::Text,
         uazapi_url: None,
         sandbox_listen: "127.0.0.1:0".to_owned(),
+        uazapi_admin_token: None,
+        public_url: None,
+        secret_key: Some("42".repeat(32)),
+        tuning: fast_tuning(),
     };
     let app = Application::build(&config).await.expect("build app");
     let address = format!("http://{}", app.local_addr().expect("address"));
+    let sandbox = app
+        .sandbox_url()
+        .expect("tests run on the in-process sandbox");
     let store = app.state().store.clone();
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
@@ -201,9 +223,10 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
     }));
     TestApp {
         address,
+        sandbox,
         client: reqwest::Client::new(),
         store,
-        database,
+        _database: database,
         shutdown: Some(tx),
     }
 }
@@ -292,23 +315,6 @@ impl TestApp {
             .await
             .expect("send")
     }
-
-    /// Sets a status directly in the database, standing in for the provider (which
-    /// arrives with its own issue).
-    pub async fn force_status(&self, id: &str, status: &str, last_connection_ms: Option<i64>) {
-        let mut conn = sqlx::AnyConnection::connect(&self.database.url)
-            .await
-            .expect("connect");
-        sqlx::query(
-            r#"UPDATE whatsapp_instance SET status = $1, "lastConnection" = $2 WHERE id = $3"#,
-        )
-        .bind(status)
-        .bind(last_connection_ms)
-        .bind(id)
-        .execute(&mut conn)
-        .await
-        .expect("update status");
-    }
 }
 
 /// The `{"error": {...}}` of a response, checking its status.
@@ -325,4 +331,200 @@ pub async fn expect_error(response: Response, status: StatusCode) -> Value {
     assert!(body["error"]["code"].is_string(), "{body}");
     assert!(body["error"]["message"].is_string(), "{body}");
     body["error"].clone()
+}
+
+/// One Server-Sent Event.
+#[derive(Debug, Clone)]
+pub struct SseEvent {
+    pub id: u64,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// A reader of `GET /api/events`.
+pub struct EventStream {
+    response: Response,
+    buffer: String,
+}
+
+impl EventStream {
+    /// The next event, or `None` after `within`.
+    pub async fn next(&mut self, within: Duration) -> Option<SseEvent> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let frame: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut kind, mut data) = (0, String::new(), String::new());
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().unwrap_or(0);
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        kind = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if kind.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return Some(SseEvent {
+                    id,
+                    kind,
+                    data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                });
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .ok()??;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Waits for an event of `kind` whose data satisfies `wanted`.
+    pub async fn wait_for(
+        &mut self,
+        kind: &str,
+        within: Duration,
+        wanted: impl Fn(&Value) -> bool,
+    ) -> SseEvent {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next(left).await {
+                Some(event) if event.kind == kind && wanted(&event.data) => return event,
+                Some(_) => {}
+                None => panic!("no {kind} event within {within:?}"),
+            }
+        }
+    }
+}
+
+impl TestApp {
+    /// Opens `GET /api/events`, optionally resuming after an event id.
+    pub async fn events(&self, user: &TestUser, last_event_id: Option<u64>) -> EventStream {
+        let mut request = self.request(user, Method::GET, "/api/events");
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id.to_string());
+        }
+        let response = request.send().await.expect("events");
+        assert_eq!(response.status(), StatusCode::OK);
+        EventStream {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// `POST /api/instances/{id}/{action}` (connect, reconnect, disconnect).
+    pub async fn act(
+        &self,
+        user: &TestUser,
+        id: &str,
+        action: &str,
+        body: Option<Value>,
+    ) -> Response {
+        let mut request =
+            self.request(user, Method::POST, &format!("/api/instances/{id}/{action}"));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("send")
+    }
+
+    /// `GET /api/instances/{id}/status` as JSON.
+    pub async fn status(&self, user: &TestUser, id: &str) -> Value {
+        let response = self
+            .request(user, Method::GET, &format!("/api/instances/{id}/status"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("json")
+    }
+
+    /// Polls the status until it is `status` (panics after `within`).
+    pub async fn wait_for_status(
+        &self,
+        user: &TestUser,
+        id: &str,
+        status: &str,
+        within: Duration,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let current = self.status(user, id).await;
+            if current["instance"]["status"] == status {
+                return current;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not {status} within {within:?}: {current}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A call to the sandbox's controls.
+    pub async fn sandbox(&self, method: Method, path: &str, body: Value) -> Response {
+        self.client
+            .request(method, format!("{}{path}", self.sandbox))
+            .json(&body)
+            .send()
+            .await
+            .expect("sandbox")
+    }
+
+    /// The sandbox's instances whose provider-side name is this instance's key.
+    pub async fn twins(&self, instance: &Value) -> Vec<Value> {
+        let all: Vec<Value> = self
+            .client
+            .get(format!("{}/sandbox/instances", self.sandbox))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        all.into_iter()
+            .filter(|i| i["name"] == instance["instanceKey"])
+            .collect()
+    }
+
+    /// The one provider-side twin of an instance.
+    pub async fn twin(&self, instance: &Value) -> Value {
+        let mut twins = self.twins(instance).await;
+        assert_eq!(twins.len(), 1, "exactly one instance at the provider");
+        twins.remove(0)
+    }
+
+    /// The phone scans a QR (the data URI the user was shown).
+    pub async fn scan(&self, qrcode: &str) -> StatusCode {
+        self.sandbox(
+            Method::POST,
+            "/sandbox/phone/scan",
+            json!({"qrcode": qrcode, "phone": "5511988887777"}),
+        )
+        .await
+        .status()
+    }
+
+    /// Creates an instance and connects it by QR through the sandbox phone.
+    pub async fn connected_instance(&self, user: &TestUser, name: &str) -> Value {
+        let instance = self.create_instance(user, name, "11 98888-7777").await;
+        let id = instance["id"].as_str().unwrap();
+        let started: Value = self
+            .act(user, id, "connect", None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            self.scan(started["login"]["qrcode"].as_str().unwrap())
+                .await,
+            StatusCode::OK
+        );
+        self.wait_for_status(user, id, "connected", Duration::from_secs(5))
+            .await;
+        instance
+    }
 }

@@ -8,6 +8,7 @@ mod helpers;
 
 mod cli;
 mod concurrency;
+mod connection;
 mod errors;
 mod instances;
 mod isolation;

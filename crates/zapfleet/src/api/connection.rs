@@ -1,0 +1,258 @@
+//! `/api/instances/{id}/connect|reconnect|disconnect|status|config`.
+
+use super::auth::AuthUser;
+use super::extract::{ApiJson, ApiPath};
+use super::instances::InstanceBody;
+use crate::domain::{InstanceId, InstanceStatus, LoginMethod};
+use crate::error::{AppError, ErrorBody};
+use crate::services::connection;
+use crate::state::AppState;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The connection routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(connect))
+        .routes(routes!(reconnect))
+        .routes(routes!(disconnect))
+        .routes(routes!(status))
+        .routes(routes!(get_config, put_config))
+}
+
+/// How to log in (default `qr`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectBody {
+    /// `qr` (scan with the WhatsApp app) or `code` (type a code on the phone of
+    /// the instance's number).
+    pub method: Option<LoginMethod>,
+}
+
+/// A login in progress.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginBody {
+    /// `qr` or `code`.
+    pub method: LoginMethod,
+    /// PNG data URI of the QR code (QR logins).
+    pub qrcode: Option<String>,
+    /// The pairing code, `XXXX-XXXX` (code logins).
+    pub paircode: Option<String>,
+    /// When the provider gives up waiting (RFC 3339).
+    pub expires_at: String,
+}
+
+/// One line of status history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryBody {
+    /// Previous status.
+    pub from: InstanceStatus,
+    /// New status.
+    pub to: InstanceStatus,
+    /// Why.
+    pub reason: String,
+    /// `user`, `webhook`, `poll`, `reconcile` or `reconnect`.
+    pub source: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// An instance's connection.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusBody {
+    /// The instance.
+    pub instance: InstanceBody,
+    /// The QR code or pairing code while connecting.
+    pub login: Option<LoginBody>,
+    /// The last status changes, newest first (only in `GET …/status`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<HistoryBody>,
+}
+
+fn login_body(login: Option<&crate::domain::Login>) -> Option<LoginBody> {
+    login.map(|l| LoginBody {
+        method: l.method,
+        qrcode: (l.method == LoginMethod::Qr).then(|| l.code.clone()),
+        paircode: (l.method == LoginMethod::Code).then(|| l.code.clone()),
+        expires_at: l.expires_at.to_rfc3339(),
+    })
+}
+
+fn status_body(instance: crate::domain::Instance, history: Vec<HistoryBody>) -> StatusBody {
+    let login = if instance.status == InstanceStatus::Connecting {
+        login_body(instance.login.as_ref())
+    } else {
+        None
+    };
+    StatusBody {
+        instance: instance.into(),
+        login,
+        history,
+    }
+}
+
+async fn start(
+    state: AppState,
+    user: AuthUser,
+    id: String,
+    body: Bytes,
+) -> Result<Json<StatusBody>, AppError> {
+    // The body is optional: empty means a QR login.
+    let method = if body.iter().all(u8::is_ascii_whitespace) {
+        LoginMethod::Qr
+    } else {
+        let parsed: ConnectBody =
+            serde_json::from_slice(&body).map_err(|e| AppError::BadRequest {
+                message: crate::i18n::Msg::BadJson,
+                detail: Some(e.to_string()),
+                field: Some("method".into()),
+            })?;
+        parsed.method.unwrap_or(LoginMethod::Qr)
+    };
+    let outcome = connection::connect(
+        &state.platform,
+        &user.user_id,
+        &InstanceId::from_raw(id),
+        method,
+    )
+    .await?;
+    Ok(Json(status_body(outcome.instance, Vec::new())))
+}
+
+/// Connect: a QR code to scan, or a pairing code to type (`{"method": "code"}`).
+#[utoipa::path(post, path = "/instances/{id}/connect", tag = "connection", request_body(content = Option<ConnectBody>),
+    params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Connecting (with the QR or code), or connected if the provider resumed the session", body = StatusBody),
+        (status = 404, description = "No such instance of yours", body = ErrorBody),
+        (status = 409, description = "Already connected", body = ErrorBody),
+        (status = 422, description = "Code login without a phone", body = ErrorBody),
+        (status = 502, description = "The provider refused", body = ErrorBody),
+        (status = 503, description = "The provider is down or busy (Retry-After)", body = ErrorBody),
+        (status = 504, description = "The provider did not answer in time", body = ErrorBody),
+    ))]
+async fn connect(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> Result<Json<StatusBody>, AppError> {
+    start(state, user, id, body).await
+}
+
+/// Reconnect a disconnected instance (a new QR or code; clears a previous logout).
+#[utoipa::path(post, path = "/instances/{id}/reconnect", tag = "connection", request_body(content = Option<ConnectBody>),
+    params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Connecting, or connected", body = StatusBody),
+        (status = 404, description = "No such instance of yours", body = ErrorBody),
+        (status = 409, description = "Already connected", body = ErrorBody),
+        (status = 503, description = "The provider is down or busy", body = ErrorBody),
+    ))]
+async fn reconnect(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    body: Bytes,
+) -> Result<Json<StatusBody>, AppError> {
+    start(state, user, id, body).await
+}
+
+/// Log out: the WhatsApp session ends; it is not reconnected automatically.
+#[utoipa::path(post, path = "/instances/{id}/disconnect", tag = "connection",
+    params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Disconnected", body = StatusBody),
+        (status = 404, description = "No such instance of yours", body = ErrorBody),
+        (status = 503, description = "The provider is down or busy", body = ErrorBody),
+    ))]
+async fn disconnect(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<StatusBody>, AppError> {
+    let instance =
+        connection::disconnect(&state.platform, &user.user_id, &InstanceId::from_raw(id)).await?;
+    Ok(Json(status_body(instance, Vec::new())))
+}
+
+/// Status, the login in progress and the last 50 status changes.
+#[utoipa::path(get, path = "/instances/{id}/status", tag = "connection",
+    params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The connection", body = StatusBody),
+        (status = 404, description = "No such instance of yours", body = ErrorBody),
+    ))]
+async fn status(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<StatusBody>, AppError> {
+    let id = InstanceId::from_raw(id);
+    let instance = crate::services::instances::get(&state.store, &user.user_id, &id).await?;
+    let history = state
+        .store
+        .status_history(&user.user_id, &id, 50)
+        .await?
+        .into_iter()
+        .map(|h| HistoryBody {
+            from: h.from,
+            to: h.to,
+            reason: h.reason,
+            source: h.source,
+            at: h.at.to_rfc3339(),
+        })
+        .collect();
+    Ok(Json(status_body(instance, history)))
+}
+
+/// Per-instance settings.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigBody {
+    /// Reconnect automatically after an unexpected drop (never after a logout). Default true.
+    pub auto_reconnect: bool,
+}
+
+/// Read the instance's settings.
+#[utoipa::path(get, path = "/instances/{id}/config", tag = "connection",
+    params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
+    responses((status = 200, body = ConfigBody), (status = 404, body = ErrorBody)))]
+async fn get_config(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<ConfigBody>, AppError> {
+    let instance =
+        crate::services::instances::get(&state.store, &user.user_id, &InstanceId::from_raw(id))
+            .await?;
+    Ok(Json(ConfigBody {
+        auto_reconnect: instance.auto_reconnect(),
+    }))
+}
+
+/// Replace the instance's settings.
+#[utoipa::path(put, path = "/instances/{id}/config", tag = "connection", request_body = ConfigBody,
+    params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
+    responses((status = 200, body = ConfigBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn put_config(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<ConfigBody>,
+) -> Result<Json<ConfigBody>, AppError> {
+    let config = serde_json::json!({"autoReconnect": body.auto_reconnect});
+    state
+        .store
+        .set_config(&user.user_id, &InstanceId::from_raw(id), &config)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(body))
+}

@@ -1,0 +1,81 @@
+//! Events the provider posts to `/api/webhooks/uazapi/{secret}`.
+
+use super::connection::{Observation, apply};
+use super::platform::Platform;
+use crate::error::AppError;
+use crate::i18n::Msg;
+use sha2::{Digest, Sha256};
+use uazapi::webhook::{self, Event};
+
+/// SHA-256 of a webhook secret, hex: how the secret is stored and looked up.
+pub fn secret_hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Compares without stopping at the first difference.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Authenticates and applies one webhook. The secret in the URL finds the
+/// instance; the body's token must be that instance's token too. Replays and
+/// duplicates change nothing (the state machine ignores repeated states).
+#[tracing::instrument(skip_all)]
+pub async fn handle(platform: &Platform, secret: &str, body: &[u8]) -> Result<(), AppError> {
+    if secret.len() > 200 {
+        return Err(AppError::Unauthenticated);
+    }
+    let (instance, token_sealed) = platform
+        .store
+        .instance_by_webhook_hash(&secret_hash(secret))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let event = webhook::parse(body).map_err(|e| AppError::BadRequest {
+        message: Msg::BadJson,
+        detail: Some(e.to_string()),
+        field: None,
+    })?;
+    let token = match token_sealed {
+        Some(sealed) => platform
+            .secrets
+            .decrypt(&sealed)
+            .map_err(|e| AppError::Internal(e.into()))?,
+        None => return Err(AppError::Unauthenticated),
+    };
+    if !same(&event.envelope().token, &token) {
+        tracing::warn!(instance = %instance.id, "webhook token does not match the instance");
+        return Err(AppError::Unauthenticated);
+    }
+    match event {
+        Event::Connection {
+            instance: remote,
+            logged_out,
+            ..
+        } => {
+            let observation = Observation {
+                reason: remote.last_disconnect_reason.clone(),
+                logged_out,
+                profile_name: None,
+                qrcode: remote.qrcode.clone(),
+                paircode: remote.paircode.clone(),
+            };
+            apply(
+                platform,
+                &instance.id,
+                remote.status,
+                observation,
+                "webhook",
+            )
+            .await
+        }
+        // Messages and receipts are recorded by the messages feature.
+        Event::Message { .. } | Event::Receipt { .. } | Event::Other { .. } => Ok(()),
+    }
+}

@@ -1,0 +1,68 @@
+//! Background work. Each worker has a `try_execute_task` step that tests can call
+//! directly, and `run_until_stopped`, which steps it every tick until shutdown.
+
+pub mod poller;
+pub mod provisioner;
+pub mod reconnector;
+
+use crate::services::platform::Platform;
+use std::future::Future;
+use tokio::sync::watch;
+
+/// Steps a worker every `platform.tuning.worker_tick` until `shutdown` says stop.
+pub async fn run_until_stopped<F, Fut>(
+    name: &'static str,
+    platform: Platform,
+    mut shutdown: watch::Receiver<bool>,
+    step: F,
+) where
+    F: Fn(Platform) -> Fut,
+    Fut: Future<Output = anyhow::Result<usize>>,
+{
+    let mut interval = tokio::time::interval(platform.tuning.worker_tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+        if let Err(error) = step(platform.clone()).await {
+            tracing::warn!(
+                worker = name,
+                error = format!("{error:#}"),
+                "worker step failed"
+            );
+        }
+    }
+    tracing::debug!(worker = name, "stopped");
+}
+
+/// Starts every worker; they stop when `shutdown` turns true.
+pub fn spawn_all(
+    platform: &Platform,
+    shutdown: &watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(run_until_stopped(
+            "provisioner",
+            platform.clone(),
+            shutdown.clone(),
+            |p| async move { provisioner::try_execute_task(&p).await },
+        )),
+        tokio::spawn(run_until_stopped(
+            "poller",
+            platform.clone(),
+            shutdown.clone(),
+            |p| async move { poller::try_execute_task(&p).await },
+        )),
+        tokio::spawn(run_until_stopped(
+            "reconnector",
+            platform.clone(),
+            shutdown.clone(),
+            |p| async move { reconnector::try_execute_task(&p).await },
+        )),
+    ]
+}
