@@ -55,18 +55,20 @@ async fn faults(State(sandbox): State<Sandbox>, request: Request, next: Next) ->
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
+    let status = faults.error_status.unwrap_or(500);
+    let message = if status == 429 {
+        "Rate limit exceeded"
+    } else {
+        "Internal server error"
+    };
     if Faults::roll(faults.error_rate) {
-        let status = faults.error_status.unwrap_or(500);
-        return error(
-            status,
-            if status == 429 {
-                "Rate limit exceeded"
-            } else {
-                "Internal server error"
-            },
-        );
+        return error(status, message);
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    if Faults::roll(faults.lost_response_rate) {
+        return error(status, message);
+    }
+    response
 }
 
 fn admin(sandbox: &Sandbox, headers: &HeaderMap) -> Result<(), ApiError> {

@@ -178,10 +178,17 @@ async fn get_faults(State(sandbox): State<Sandbox>) -> Json<Faults> {
 }
 
 async fn put_faults(State(sandbox): State<Sandbox>, Json(faults): Json<Faults>) -> Response {
-    if !(0.0..=1.0).contains(&faults.error_rate) || !(0.0..=1.0).contains(&faults.webhook_loss) {
+    if [
+        faults.error_rate,
+        faults.webhook_loss,
+        faults.lost_response_rate,
+    ]
+    .iter()
+    .any(|r| !(0.0..=1.0).contains(r))
+    {
         return fail(
             StatusCode::BAD_REQUEST,
-            "error_rate and webhook_loss are between 0 and 1",
+            "error_rate, lost_response_rate and webhook_loss are between 0 and 1",
         );
     }
     if faults

@@ -50,6 +50,9 @@ pub struct Faults {
     pub error_rate: f64,
     /// The status of injected errors (default 500; 429 adds `Retry-After: 1`).
     pub error_status: Option<u16>,
+    /// Share of uazapi calls (0 to 1) that are carried out but answered with
+    /// `error_status` anyway, like a gateway failing after the backend succeeded.
+    pub lost_response_rate: f64,
     /// Share of webhook deliveries (0 to 1) silently lost.
     pub webhook_loss: f64,
     /// Cap on connected + connecting instances; connect answers 429 beyond it.

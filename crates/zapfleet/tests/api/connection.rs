@@ -17,6 +17,7 @@ on_both_backends!(
     a_dropped_connection_comes_back_by_itself_but_a_logout_stays_out,
     automatic_reconnect_can_be_switched_off,
     a_provider_outage_keeps_the_instance_and_provisions_it_later,
+    a_lost_answer_from_the_provider_never_creates_the_instance_twice,
     forged_webhooks_are_refused_and_replays_change_nothing,
     the_poller_catches_up_with_lost_webhooks,
     a_reconnecting_event_stream_gets_what_it_missed,
@@ -334,6 +335,46 @@ async fn a_provider_outage_keeps_the_instance_and_provisions_it_later(app: TestA
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     app.twin(&instance).await;
+    let started = app.act(&ana, id, "connect", None).await;
+    assert_eq!(started.status(), StatusCode::OK);
+}
+
+async fn a_lost_answer_from_the_provider_never_creates_the_instance_twice(app: TestApp) {
+    let ana = app.new_user().await;
+    // The provider does the work but a gateway answers 502: we cannot know it worked.
+    app.sandbox(
+        Method::PUT,
+        "/sandbox/faults",
+        json!({"lost_response_rate": 1.0, "error_status": 502}),
+    )
+    .await;
+    let instance = app
+        .create_instance(&ana, "Resposta perdida", "11 98888-7777")
+        .await;
+    let id = instance["id"].as_str().unwrap();
+    assert_eq!(instance["provisioning"]["state"], "pending");
+    assert_eq!(
+        app.twins(&instance).await.len(),
+        1,
+        "it was created at the provider all the same"
+    );
+
+    app.sandbox(Method::DELETE, "/sandbox/faults", json!({}))
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let current: Value = app.get_instance(&ana, id).await.json().await.unwrap();
+        if current["provisioning"]["state"] == "ready" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "not provisioned: {current}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        app.twins(&instance).await.len(),
+        1,
+        "the retry adopted it instead of creating another"
+    );
     let started = app.act(&ana, id, "connect", None).await;
     assert_eq!(started.status(), StatusCode::OK);
 }

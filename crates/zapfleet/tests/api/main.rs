@@ -14,3 +14,4 @@ mod instances;
 mod isolation;
 mod listing;
 mod operations;
+mod restart;
