@@ -88,6 +88,21 @@ pub async fn apply(
                 platform.store.set_login(id, login.as_ref()).await?;
                 publish_login(platform, &instance, login.as_ref());
             }
+            let name = observation.profile_name.as_ref().filter(|n| !n.is_empty());
+            if to == InstanceStatus::Connected
+                && name.is_some()
+                && name != instance.profile_name.as_ref()
+            {
+                platform
+                    .store
+                    .set_profile_name(id, name.map(String::as_str))
+                    .await?;
+                platform.events.publish(
+                    &instance.user_id,
+                    "instance.updated",
+                    json!({"id": id.as_str(), "profileName": name}),
+                );
+            }
             return Ok(());
         }
         let reconnect = match to {
@@ -128,6 +143,10 @@ pub async fn apply(
         };
         if platform.store.change_status(&change).await? {
             tracing::info!(from = %instance.status, %reason, "status changed");
+            if to == InstanceStatus::Connected && change.profile_name.is_none() {
+                // Webhooks do not carry the profile: ask for it at once.
+                platform.store.set_next_poll(id, now).await?;
+            }
             platform.events.publish(
                 &instance.user_id,
                 "instance.status",

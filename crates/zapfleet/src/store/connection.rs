@@ -365,6 +365,20 @@ impl Store {
         Ok(())
     }
 
+    /// Records the WhatsApp display name.
+    pub async fn set_profile_name(
+        &self,
+        id: &InstanceId,
+        name: Option<&str>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(r#"UPDATE whatsapp_instance SET "profileName" = $1 WHERE id = $2"#)
+            .bind(name.map(str::to_owned))
+            .bind(id.as_str().to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Sets or clears the logged-out flag and the reconnect schedule (user actions).
     pub async fn set_logged_out(
         &self,

@@ -108,6 +108,23 @@ async fn a_qr_scan_turns_the_instance_connected_live_within_a_second(app: TestAp
         expect_error(again, StatusCode::CONFLICT).await["field"],
         "status"
     );
+
+    // The provider's profile name follows right after (webhooks do not carry it).
+    let named = first_tab
+        .wait_for("instance.updated", Duration::from_secs(3), |d| {
+            d["id"] == id
+        })
+        .await;
+    assert!(
+        named.data["profileName"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sandbox")
+    );
+    assert_eq!(
+        app.status(&ana, id).await["instance"]["profileName"],
+        named.data["profileName"]
+    );
 }
 
 async fn a_pairing_code_connects_from_the_instances_phone(app: TestApp) {
