@@ -46,6 +46,19 @@ impl Locale {
         }
     }
 
+    /// A sentence of the catalog in this language (for templates).
+    pub fn t(self, msg: Msg) -> &'static str {
+        msg.text(self)
+    }
+
+    /// The other language (the switch in the page header).
+    pub fn other(self) -> Self {
+        match self {
+            Self::PtBr => Self::En,
+            Self::En => Self::PtBr,
+        }
+    }
+
     /// The BCP 47 tag.
     pub fn tag(self) -> &'static str {
         match self {
@@ -114,6 +127,83 @@ catalog! {
     MethodNotAllowed => "Método não permitido neste endereço.", "Method not allowed on this path.";
     PayloadTooLarge => "Corpo da requisição grande demais.", "Request body too large.";
     UnsupportedMediaType => "Envie o corpo como JSON (Content-Type: application/json).", "Send the body as JSON (Content-Type: application/json).";
+    AppName => "zapfleet", "zapfleet";
+    NavInstances => "Instâncias", "Instances";
+    NavSignOut => "Sair", "Sign out";
+    NavLanguage => "English", "Português";
+    SandboxBanner => "Modo sandbox: nenhum WhatsApp real é usado. Conecte com “simular leitura” ou pelo celular de mentira em", "Sandbox mode: no real WhatsApp is used. Connect with “simulate scan” or the pretend phone at";
+    SignInTitle => "Entrar", "Sign in";
+    SignUpTitle => "Criar conta", "Create account";
+    EmailLabel => "E-mail", "E-mail";
+    PasswordLabel => "Senha", "Password";
+    SignInButton => "Entrar", "Sign in";
+    SignUpButton => "Criar conta", "Create account";
+    NoAccount => "Ainda não tem conta?", "No account yet?";
+    HaveAccount => "Já tem conta?", "Already have an account?";
+    BadCredentials => "E-mail ou senha incorretos.", "Wrong e-mail or password.";
+    TooManyAttempts => "Muitas tentativas. Espere alguns minutos e tente de novo.", "Too many attempts. Wait a few minutes and try again.";
+    SignupsClosed => "Novas contas estão fechadas neste servidor.", "Sign-ups are closed on this server.";
+    CsrfFailed => "O formulário expirou. Recarregue a página e tente de novo.", "The form expired. Reload the page and try again.";
+    NewInstance => "Nova Instância", "New instance";
+    NameLabel => "Nome", "Name";
+    PhoneLabel => "Telefone (WhatsApp)", "Phone (WhatsApp)";
+    PhoneHint => "Com DDD, ex.: (11) 99999-9999. Outros países: +código.", "With area code, e.g. +55 11 99999-9999.";
+    Create => "Criar", "Create";
+    Cancel => "Cancelar", "Cancel";
+    Close => "Fechar", "Close";
+    InstanceCreated => "Instância criada.", "Instance created.";
+    InstanceCreatedProviderDown => "Instância salva, mas o provedor não respondeu; tentaremos de novo sozinhos.", "Instance saved, but the provider did not answer; we will keep trying.";
+    SearchPlaceholder => "Buscar por nome ou telefone", "Search by name or phone";
+    AllStatuses => "Todos os status", "All statuses";
+    StatusConnected => "Conectado", "Connected";
+    StatusConnecting => "Conectando", "Connecting";
+    StatusDisconnected => "Desconectado", "Disconnected";
+    SortNewest => "Mais recentes", "Newest";
+    SortName => "Nome (A–Z)", "Name (A–Z)";
+    SortLastConnection => "Última conexão", "Last connection";
+    ColumnName => "Nome", "Name";
+    ColumnPhone => "Telefone", "Phone";
+    ColumnStatus => "Status", "Status";
+    ColumnLastConnection => "Última conexão", "Last connection";
+    ColumnActions => "Ações", "Actions";
+    Never => "nunca", "never";
+    Connect => "Conectar", "Connect";
+    Disconnect => "Desconectar", "Disconnect";
+    Reconnect => "Reconectar", "Reconnect";
+    Delete => "Excluir", "Delete";
+    ConfirmDelete => "Excluir esta instância? Ela também será removida do provedor.", "Delete this instance? It is removed at the provider too.";
+    ConfirmDisconnect => "Desconectar (sair do WhatsApp)? Será preciso ler um novo QR.", "Disconnect (log out of WhatsApp)? A new QR will be needed.";
+    ConfirmBulk => "Aplicar às instâncias selecionadas?", "Apply to the selected instances?";
+    Selected => "Selecionadas:", "Selected:";
+    EmptyTitle => "Nenhuma instância ainda", "No instances yet";
+    EmptyText => "Crie sua primeira instância e conecte um número de WhatsApp em menos de um minuto.", "Create your first instance and connect a WhatsApp number in under a minute.";
+    NothingFound => "Nenhuma instância encontrada com esses filtros.", "No instance matches these filters.";
+    Previous => "Anterior", "Previous";
+    Next => "Próxima", "Next";
+    PageOf => "Página", "Page";
+    ConnectTitle => "Conectar ao WhatsApp", "Connect to WhatsApp";
+    ScanHelp => "No celular, abra o WhatsApp › Aparelhos conectados › Conectar um aparelho e aponte para o QR.", "On the phone, open WhatsApp › Linked devices › Link a device and point it at the QR.";
+    CodeHelp => "No celular, abra o WhatsApp › Aparelhos conectados › Conectar com número de telefone e digite o código:", "On the phone, open WhatsApp › Linked devices › Link with phone number and type the code:";
+    ExpiresIn => "Expira em", "Expires in";
+    Expired => "O QR expirou.", "The QR code expired.";
+    NewQr => "Gerar novo QR", "New QR code";
+    UseCode => "Conectar com código", "Connect with a code";
+    UseQr => "Conectar com QR", "Connect with a QR code";
+    SimulateScan => "Simular leitura", "Simulate scan";
+    ConnectedTitle => "Conectado!", "Connected!";
+    ConnectedText => "O WhatsApp está conectado e pronto para uso.", "WhatsApp is connected and ready.";
+    Provisioning => "Aguardando o provedor", "Waiting for the provider";
+    HistoryTitle => "Histórico de status", "Status history";
+    ProfileName => "Nome no WhatsApp", "WhatsApp name";
+    Statistics => "Estatísticas", "Statistics";
+    StatisticsSoon => "Mensagens e estatísticas chegam com o envio de mensagens.", "Messages and statistics arrive with message sending.";
+    Settings => "Configurações", "Settings";
+    AutoReconnect => "Reconectar automaticamente após quedas", "Reconnect automatically after drops";
+    Save => "Salvar", "Save";
+    Saved => "Salvo.", "Saved.";
+    BackToList => "Voltar para a lista", "Back to the list";
+    ActionDone => "Feito.", "Done.";
+    PageNotFound => "Página não encontrada.", "Page not found.";
     AlreadyConnected => "Esta instância já está conectada.", "This instance is already connected.";
     PhoneNeededForCode => "Para conectar com código, cadastre o telefone da instância.", "To connect with a code, set the instance's phone first.";
     ProviderUnavailable => "O provedor do WhatsApp está indisponível. Nada foi perdido; tente de novo em instantes.", "The WhatsApp provider is unavailable. Nothing was lost; try again shortly.";

@@ -9,6 +9,7 @@ use crate::services::connection::reconcile;
 use crate::services::platform::Platform;
 use crate::state::AppState;
 use crate::store::Store;
+use crate::web::{RateLimiter, WebConfig};
 use crate::workers;
 use anyhow::Context;
 use std::future::Future;
@@ -83,10 +84,17 @@ impl Application {
             public_url,
             tuning: config.tuning,
         };
+        let web = WebConfig {
+            secure_cookies: platform.public_url.starts_with("https://"),
+            sandbox_url: sandbox.as_ref().map(SandboxServer::url),
+            sandbox: sandbox.as_ref().map(|s| s.sandbox.clone()),
+            sign_in_limiter: RateLimiter::default(),
+        };
         let state = AppState {
             store,
             platform,
             metrics: Arc::new(Metrics::default()),
+            web: Arc::new(web),
         };
         Ok(Self {
             listener,

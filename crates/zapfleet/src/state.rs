@@ -3,6 +3,7 @@
 use crate::metrics::Metrics;
 use crate::services::platform::Platform;
 use crate::store::Store;
+use crate::web::WebConfig;
 use std::sync::Arc;
 
 /// Shared application state; cheap to clone.
@@ -14,4 +15,6 @@ pub struct AppState {
     pub platform: Platform,
     /// Request counters and latencies for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// What the web pages need (cookies, sandbox, sign-in limits).
+    pub web: Arc<WebConfig>,
 }

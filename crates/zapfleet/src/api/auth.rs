@@ -4,8 +4,11 @@
 use crate::domain::UserId;
 use crate::error::AppError;
 use crate::services::accounts;
+use crate::services::webhooks::secret_hash;
 use crate::state::AppState;
+use crate::web::session::{SESSION_COOKIE, cookie};
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
@@ -23,11 +26,24 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let header = parts
+        let Some(header) = parts
             .headers
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or(AppError::Unauthenticated)?;
+        else {
+            // The browser's session also opens reads (the page's live events);
+            // changes need a token, so a cross-site form can never make one.
+            let safe = parts.method == Method::GET || parts.method == Method::HEAD;
+            if let Some(secret) = cookie(parts, SESSION_COOKIE).filter(|_| safe)
+                && let Some(user) = state.store.find_session(&secret_hash(secret)).await?
+            {
+                return Ok(Self {
+                    user_id: user.user_id,
+                    is_admin: user.is_admin,
+                });
+            }
+            return Err(AppError::Unauthenticated);
+        };
         let (scheme, secret) = header
             .trim()
             .split_once(' ')

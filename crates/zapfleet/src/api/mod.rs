@@ -72,12 +72,15 @@ pub fn router(state: AppState) -> Router {
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let openapi_json = openapi.to_pretty_json().unwrap_or_default();
 
+    let csrf = middleware::from_fn_with_state(state.clone(), crate::web::session::csrf);
     api.merge(docs::router(openapi_json))
+        .merge(crate::web::router())
         .route_layer(middleware::from_fn(metrics::remember_route))
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(with_locale))
+        .layer(csrf)
         .layer(
             ServiceBuilder::new()
                 .layer(default_header(header::CONTENT_SECURITY_POLICY, CSP))

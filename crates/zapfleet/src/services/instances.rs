@@ -96,14 +96,14 @@ pub async fn create(
         .await
         .map_err(name_conflict)?;
     tracing::info!(instance = %instance.id, "instance created");
+    if let Err(error) = provision_now(platform, &instance.id).await {
+        tracing::warn!(instance = %instance.id, %error, "provider not reached; provisioning continues in the background");
+    }
     platform.events.publish(
         user,
         "instance.created",
         serde_json::json!({"id": instance.id.as_str()}),
     );
-    if let Err(error) = provision_now(platform, &instance.id).await {
-        tracing::warn!(instance = %instance.id, %error, "provider not reached; provisioning continues in the background");
-    }
     get(&platform.store, user, &instance.id).await
 }
 

@@ -4,12 +4,14 @@
 
 mod connection;
 mod instances;
+mod sessions;
 mod sql;
 mod tokens;
 mod users;
 
 pub use connection::{HistoryEntry, ProviderLink, Reconnect, StatusChange};
 pub use instances::{InstanceChanges, InstancePage, InstanceQuery, NewInstance, Pagination};
+pub use sessions::SessionUser;
 pub use tokens::{NewToken, TokenOwner};
 pub use users::{NewUser, UserRecord};
 

@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod browser;
 mod cli;
 mod concurrency;
 mod connection;
@@ -15,3 +16,5 @@ mod isolation;
 mod listing;
 mod operations;
 mod restart;
+mod web;
+mod webdriver;

@@ -1,0 +1,127 @@
+// zapfleet pages: dialogs, toasts, the connect modal's countdown, and live
+// updates from GET /api/events. No inline scripts (the CSP forbids them).
+"use strict";
+
+const csrf = () => document.querySelector('meta[name="zf-csrf"]')?.content || "";
+const labels = () => JSON.parse(document.querySelector('meta[name="zf-status-labels"]')?.content || "{}");
+
+// Every htmx request carries the CSRF token.
+document.addEventListener("htmx:configRequest", (e) => { e.detail.headers["X-CSRF-Token"] = csrf(); });
+
+function toast(message, kind = "success") {
+  const box = document.getElementById("toasts");
+  if (!box || !message) return;
+  const item = document.createElement("div");
+  item.className = `toast toast-${kind}`;
+  item.setAttribute("data-testid", "toast");
+  item.textContent = message;
+  box.append(item);
+  setTimeout(() => item.remove(), 6000);
+}
+
+function openDialog(id) {
+  const dialog = document.getElementById(id);
+  if (!dialog) return;
+  if (!dialog.open) dialog.showModal(); // showModal keeps focus inside and Esc closes it
+  dialog.querySelector("input:not([type=hidden]), button")?.focus();
+}
+
+document.addEventListener("click", (e) => {
+  const opener = e.target.closest("[data-open-dialog]");
+  if (opener) { openDialog(opener.dataset.openDialog); return; }
+  const closer = e.target.closest("[data-close-dialog]");
+  if (closer) { closer.closest("dialog")?.close(); return; }
+  const connect = e.target.closest("[data-connect]");
+  if (connect) {
+    htmx.ajax("POST", `/ui/instances/${connect.dataset.connect}/connect`, {
+      target: "#connect-body", swap: "innerHTML", values: { _csrf: csrf(), method: "qr" },
+    }).then(() => openDialog("connect-dialog"));
+  }
+  const all = e.target.closest("[data-select-all]");
+  if (all) document.querySelectorAll('input[name="ids"]').forEach((box) => { box.checked = all.checked; });
+});
+
+document.addEventListener("submit", (e) => {
+  const form = e.target.closest("form[data-confirm]");
+  if (form && !window.confirm(form.dataset.confirm)) e.preventDefault();
+});
+
+// Server events sent through HX-Trigger headers.
+document.body.addEventListener("instanceCreated", (e) => {
+  document.getElementById("new-instance")?.close();
+  toast(e.detail.message, e.detail.kind);
+  htmx.trigger("#instance-table", "refresh");
+});
+document.body.addEventListener("toast", (e) => toast(e.detail.message, e.detail.kind));
+document.body.addEventListener("htmx:responseError", () => toast("Erro / Error", "error"));
+
+// Times in the visitor's clock and language.
+function localTimes(root = document) {
+  root.querySelectorAll("time[data-local-time]").forEach((t) => {
+    const date = new Date(t.getAttribute("datetime"));
+    if (!Number.isNaN(date.getTime())) t.textContent = date.toLocaleString(document.documentElement.lang);
+  });
+}
+
+// The connect modal: countdown, expiry, success state.
+function refreshModal() {
+  const modal = document.querySelector("[data-connect-modal]");
+  if (!modal) return;
+  const status = modal.dataset.status;
+  modal.querySelectorAll("[data-when]").forEach((el) => { el.hidden = el.dataset.when !== status; });
+  modal.querySelectorAll("[data-when-not]").forEach((el) => { el.hidden = el.dataset.whenNot === status; });
+  const countdown = modal.querySelector("[data-expires-at]");
+  if (countdown && status === "connecting") {
+    const left = Math.max(0, Math.round((new Date(countdown.dataset.expiresAt) - Date.now()) / 1000));
+    const span = countdown.querySelector("[data-countdown]");
+    if (span) span.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, "0")}`;
+    countdown.hidden = left === 0;
+    modal.querySelector("[data-expired]").hidden = left !== 0;
+    modal.querySelector("[data-qr]")?.classList.toggle("faded", left === 0);
+  }
+}
+setInterval(refreshModal, 1000);
+document.addEventListener("htmx:afterSwap", (e) => { refreshModal(); localTimes(e.target); });
+
+// Live status: badges everywhere, the QR while it rotates, the modal's success.
+function applyStatus(data) {
+  const names = labels();
+  document.querySelectorAll(`[data-status-for="${CSS.escape(data.id)}"]`).forEach((badge) => {
+    badge.className = `badge badge-${data.status}`;
+    badge.textContent = names[data.status] || data.status;
+  });
+  const modal = document.querySelector(`[data-connect-modal="${CSS.escape(data.id)}"]`);
+  if (modal) {
+    modal.dataset.status = data.status === "disconnected" && modal.dataset.status === "connecting" ? "connecting" : data.status;
+    if (data.status === "disconnected") modal.querySelector("[data-expires-at]")?.setAttribute("data-expires-at", new Date().toISOString());
+    refreshModal();
+  }
+}
+
+function applyLogin(data) {
+  const modal = document.querySelector(`[data-connect-modal="${CSS.escape(data.id)}"]`);
+  if (!modal) return;
+  const img = modal.querySelector("[data-qr]");
+  if (img && data.qrcode) img.src = data.qrcode;
+  const code = modal.querySelector("[data-paircode]");
+  if (code && data.paircode) code.textContent = data.paircode;
+  modal.querySelector("[data-expires-at]")?.setAttribute("data-expires-at", data.expiresAt);
+  modal.dataset.status = "connecting";
+  refreshModal();
+}
+
+function listen() {
+  const source = new EventSource("/api/events");
+  source.addEventListener("instance.status", (e) => applyStatus(JSON.parse(e.data)));
+  source.addEventListener("instance.qrcode", (e) => applyLogin(JSON.parse(e.data)));
+  source.addEventListener("instance.paircode", (e) => applyLogin(JSON.parse(e.data)));
+  source.addEventListener("instance.created", () => htmx.trigger("#instance-table", "refresh"));
+  source.addEventListener("instance.deleted", () => htmx.trigger("#instance-table", "refresh"));
+  source.addEventListener("instance.provisioning", () => htmx.trigger("#instance-table", "refresh"));
+  // EventSource reconnects by itself and sends Last-Event-ID.
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  localTimes();
+  if (document.body.dataset.live) listen();
+});

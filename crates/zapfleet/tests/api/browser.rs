@@ -1,0 +1,211 @@
+//! The main flows in a real browser (Debian's headless chromium): sign up, create
+//! an instance (a bad phone first), connect, scan through the sandbox phone, and
+//! watch the badge turn "Conectado" without reload in two tabs; then disconnect
+//! and reconnect. Screenshots of each screen go to a folder the test prints.
+
+use crate::helpers::{Backend, spawn_app};
+use crate::webdriver::{self, Browser};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::path::PathBuf;
+
+fn screenshot_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
+    if !webdriver::available() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let shots = screenshot_dir();
+    println!("screenshots: {}", shots.display());
+    let browser = Browser::start().await;
+
+    // A signed-out visitor is sent to sign-in.
+    browser.goto(&app.url("/")).await;
+    browser.find("form[action='/signin']").await;
+    assert!(browser.url().await.ends_with("/signin"));
+    browser.find("[data-testid=sandbox-banner]").await;
+    browser.screenshot(&shots.join("01-signin.png")).await;
+
+    // Sign up: the first account, straight to an empty list.
+    browser.goto(&app.url("/signup")).await;
+    browser
+        .type_into(&browser.find("#email").await, "ana@loja.com.br")
+        .await;
+    browser
+        .type_into(&browser.find("#password").await, "uma senha forte")
+        .await;
+    browser
+        .click(&browser.find("button[type=submit].primary").await)
+        .await;
+    browser.find("[data-testid=empty-state]").await;
+    browser.screenshot(&shots.join("02-empty.png")).await;
+
+    // "Nova Instância": a bad phone gets an inline error from the server's rules.
+    browser
+        .click(&browser.find("[data-testid=new-instance]").await)
+        .await;
+    browser
+        .type_into(&browser.find("#instance-name").await, "Loja Centro")
+        .await;
+    browser
+        .type_into(&browser.find("#instance-phone").await, "12345")
+        .await;
+    browser
+        .click(&browser.find("[data-testid=create-submit]").await)
+        .await;
+    let error = browser.find("[data-testid=phone-error]").await;
+    assert!(
+        browser.text(&error).await.contains("DDD"),
+        "the inline error explains the rule"
+    );
+    browser.screenshot(&shots.join("03-inline-error.png")).await;
+
+    // Correct it: a toast, the modal closes, the row appears.
+    browser
+        .type_into(&browser.find("#instance-phone").await, "(11) 99999-9999")
+        .await;
+    browser
+        .click(&browser.find("[data-testid=create-submit]").await)
+        .await;
+    let toast = browser.find("[data-testid=toast]").await;
+    assert!(browser.text(&toast).await.contains("criada"));
+    let badge = browser.find("[data-testid=badge]").await;
+    assert_eq!(browser.text(&badge).await, "Desconectado");
+    assert_eq!(
+        browser
+            .script("return document.getElementById('new-instance').open")
+            .await,
+        json!(false)
+    );
+    assert!(
+        browser
+            .script("return document.body.innerText")
+            .await
+            .as_str()
+            .unwrap()
+            .contains("+55 11 99999-9999")
+    );
+    browser.screenshot(&shots.join("04-created.png")).await;
+
+    // A second tab on the same list.
+    let first_tab = browser.tab().await;
+    let second_tab = browser.new_tab().await;
+    browser.switch_to(&second_tab).await;
+    browser.goto(&app.url("/")).await;
+    browser.find("[data-testid=badge]").await;
+    browser.switch_to(&first_tab).await;
+
+    // Connect: the QR shows, the badge says connecting.
+    browser
+        .click(&browser.find("[data-testid=connect]").await)
+        .await;
+    let qr = browser.find("[data-testid=qr]").await;
+    let src = browser
+        .script("return document.querySelector('[data-testid=qr]').src")
+        .await;
+    let src = src.as_str().unwrap().to_owned();
+    assert!(src.starts_with("data:image/png;base64,"));
+    let _ = qr;
+    browser
+        .wait_for("the connecting badge", || async {
+            (browser
+                .text(&browser.find("[data-testid=badge]").await)
+                .await
+                == "Conectando")
+                .then_some(())
+        })
+        .await;
+    browser.screenshot(&shots.join("05-qr.png")).await;
+
+    // The phone scans the QR it was shown: connected, live, in both tabs.
+    let scanned = app
+        .client
+        .post(format!("{}/sandbox/phone/scan", app.sandbox))
+        .json(&json!({"qrcode": src}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scanned.status(), StatusCode::OK);
+    browser
+        .wait_for("the modal's success state", || async {
+            browser
+                .script("return document.querySelector('[data-connect-modal]').dataset.status")
+                .await
+                .as_str()
+                .map(|s| s == "connected")
+                .unwrap_or(false)
+                .then_some(())
+        })
+        .await;
+    browser.find("[data-testid=connected-state]").await;
+    browser
+        .wait_for("the badge to say Conectado", || async {
+            (browser
+                .text(&browser.find("[data-testid=badge]").await)
+                .await
+                == "Conectado")
+                .then_some(())
+        })
+        .await;
+    browser.screenshot(&shots.join("06-connected.png")).await;
+    browser.switch_to(&second_tab).await;
+    browser
+        .wait_for("the other tab's badge to say Conectado", || async {
+            (browser
+                .text(&browser.find("[data-testid=badge]").await)
+                .await
+                == "Conectado")
+                .then_some(())
+        })
+        .await;
+    browser.screenshot(&shots.join("07-second-tab.png")).await;
+    browser.switch_to(&first_tab).await;
+
+    // The instance page: disconnect (confirmed), then reconnect with "simular leitura".
+    browser
+        .script("document.getElementById('connect-dialog').close()")
+        .await;
+    browser
+        .click(&browser.find("td a[href^='/instances/']").await)
+        .await;
+    browser.find("[data-testid=disconnect]").await;
+    browser
+        .click(&browser.find("[data-testid=disconnect]").await)
+        .await;
+    browser.accept_alert().await;
+    browser
+        .wait_for("the badge to say Desconectado", || async {
+            (browser
+                .text(&browser.find("[data-testid=badge]").await)
+                .await
+                == "Desconectado")
+                .then_some(())
+        })
+        .await;
+    browser
+        .screenshot(&shots.join("08-instance-page.png"))
+        .await;
+    browser
+        .click(&browser.find("button[data-connect]").await)
+        .await;
+    browser.find("[data-testid=qr]").await;
+    browser
+        .click(&browser.find("[data-testid=simulate-scan]").await)
+        .await;
+    browser
+        .wait_for("the reconnected badge", || async {
+            (browser
+                .text(&browser.find("[data-testid=badge]").await)
+                .await
+                == "Conectado")
+                .then_some(())
+        })
+        .await;
+    browser.screenshot(&shots.join("09-reconnected.png")).await;
+}

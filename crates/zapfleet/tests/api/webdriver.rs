@@ -1,0 +1,274 @@
+//! A small W3C WebDriver client over reqwest, driving Debian's headless chromium
+//! through chromedriver. Written here rather than pulled in as a crate: the tests
+//! need a dozen commands, and no download of a browser or driver ever happens.
+
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// The browser and driver binaries (overridable for other systems).
+fn binaries() -> (String, String) {
+    (
+        std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into()),
+    )
+}
+
+/// Whether a browser test can run here. Locally a missing browser skips loudly;
+/// with `CI=true` it is a failure.
+pub fn available() -> bool {
+    let (browser, driver) = binaries();
+    let found = std::path::Path::new(&browser).exists() && std::path::Path::new(&driver).exists();
+    if !found {
+        let message = format!(
+            "chromium or chromedriver missing ({browser}, {driver}): apt-get install chromium chromium-driver"
+        );
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "{message} (CI=true: browser tests may not be skipped)"
+        );
+        eprintln!("\n*** SKIPPED (browser) *** {message}\n");
+    }
+    found
+}
+
+/// A chromedriver process and one browser session, both ended on drop.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+    http: Client,
+    profile: std::path::PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// An element handle.
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+impl Browser {
+    /// Starts chromedriver on a free port and opens a headless chromium session.
+    pub async fn start() -> Self {
+        let (browser, driver) = binaries();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let base = format!("http://127.0.0.1:{port}");
+        let http = Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !http
+            .get(format!("{base}/status"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile =
+            std::env::temp_dir().join(format!("zapfleet-chromium-{}", nanoid::nanoid!(8)));
+        // Flags that keep chromium from reaching out to the network at start.
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,900",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+            "--disable-default-apps",
+            "--lang=pt-BR",
+        ];
+        let mut args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let capabilities = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+            "goog:chromeOptions": {"binary": browser, "args": args, "prefs": {"intl.accept_languages": "pt-BR"}}}}});
+        let created: Value = http
+            .post(format!("{base}/session"))
+            .json(&capabilities)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let session = created["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {created}"))
+            .to_owned();
+        Self {
+            driver: child,
+            base,
+            session,
+            http,
+            profile,
+        }
+    }
+
+    async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let answer: Value = request.send().await.unwrap().json().await.unwrap();
+        answer["value"].clone()
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Value {
+        self.command(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// Opens a URL.
+    pub async fn goto(&self, url: &str) {
+        self.post("/url", json!({"url": url})).await;
+    }
+
+    /// The current URL.
+    pub async fn url(&self) -> String {
+        self.command(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// The first element matching a CSS selector, if any.
+    pub async fn find_now(&self, css: &str) -> Option<Element> {
+        let found = self
+            .post("/element", json!({"using": "css selector", "value": css}))
+            .await;
+        found
+            .get(ELEMENT)
+            .and_then(Value::as_str)
+            .map(|id| Element(id.to_owned()))
+    }
+
+    /// Waits (up to 10 s) for an element matching a CSS selector.
+    pub async fn find(&self, css: &str) -> Element {
+        self.wait_for(&format!("element {css}"), || async {
+            self.find_now(css).await
+        })
+        .await
+    }
+
+    /// Waits (up to 10 s) until `check` gives `Some`.
+    pub async fn wait_for<T, F, Fut>(&self, what: &str, check: F) -> T
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(value) = check().await {
+                return value;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what} at {}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks an element.
+    pub async fn click(&self, element: &Element) {
+        self.post(&format!("/element/{}/click", element.0), json!({}))
+            .await;
+    }
+
+    /// Types into an element (after clearing it).
+    pub async fn type_into(&self, element: &Element, text: &str) {
+        self.post(&format!("/element/{}/clear", element.0), json!({}))
+            .await;
+        self.post(
+            &format!("/element/{}/value", element.0),
+            json!({"text": text}),
+        )
+        .await;
+    }
+
+    /// An element's visible text.
+    pub async fn text(&self, element: &Element) -> String {
+        self.command(
+            reqwest::Method::GET,
+            &format!("/element/{}/text", element.0),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Runs JavaScript in the page and returns its result.
+    pub async fn script(&self, script: &str) -> Value {
+        self.post("/execute/sync", json!({"script": script, "args": []}))
+            .await
+    }
+
+    /// Accepts the open `confirm()` dialog.
+    pub async fn accept_alert(&self) {
+        self.wait_for("a confirm dialog", || async {
+            let answer = self.post("/alert/accept", json!({})).await;
+            answer.is_null().then_some(())
+        })
+        .await;
+    }
+
+    /// Opens a new tab and returns its handle.
+    pub async fn new_tab(&self) -> String {
+        self.post("/window/new", json!({"type": "tab"})).await["handle"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The current tab's handle.
+    pub async fn tab(&self) -> String {
+        self.command(reqwest::Method::GET, "/window", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Switches to a tab.
+    pub async fn switch_to(&self, handle: &str) {
+        self.post("/window", json!({"handle": handle})).await;
+    }
+
+    /// Saves a PNG screenshot of the current tab.
+    pub async fn screenshot(&self, path: &std::path::Path) {
+        use base64::Engine;
+        let data = self
+            .command(reqwest::Method::GET, "/screenshot", None)
+            .await;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().unwrap_or_default())
+            .unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+}
