@@ -12,7 +12,7 @@ mod users;
 pub use connection::{HistoryEntry, ProviderLink, Reconnect, StatusChange};
 pub use instances::{InstanceChanges, InstancePage, InstanceQuery, NewInstance, Pagination};
 pub use sessions::SessionUser;
-pub use tokens::{NewToken, TokenOwner};
+pub use tokens::{NewToken, TokenOwner, TokenRecord};
 pub use users::{NewUser, UserRecord};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -29,6 +29,34 @@ pub struct TokenOwner {
     pub last_used_at: Option<Timestamp>,
 }
 
+/// A stored token as its owner sees it.
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    /// Id.
+    pub id: TokenId,
+    /// Label.
+    pub name: String,
+    /// The secret's first characters.
+    pub prefix: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last use (to the minute).
+    pub last_used_at: Option<Timestamp>,
+    /// When it was revoked.
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(sqlx::FromRow)]
+#[sqlx(rename_all = "camelCase")]
+struct TokenRow {
+    id: String,
+    name: String,
+    prefix: String,
+    created_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
 #[derive(sqlx::FromRow)]
 #[sqlx(rename_all = "camelCase")]
 struct OwnerRow {
@@ -73,6 +101,39 @@ impl Store {
             is_admin: row.is_admin != 0,
             last_used_at: row.last_used_at.map(Timestamp::from_millis),
         }))
+    }
+
+    /// The user's tokens, newest first (never the secrets, which are not stored).
+    pub async fn list_tokens(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError> {
+        let rows: Vec<TokenRow> = sqlx::query_as(
+            r#"SELECT id, name, prefix, "createdAt", "lastUsedAt", "revokedAt" FROM api_token
+               WHERE "userId" = $1 ORDER BY "createdAt" DESC, id"#,
+        )
+        .bind(user.as_str().to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| TokenRecord {
+                id: TokenId::from_raw(row.id),
+                name: row.name,
+                prefix: row.prefix,
+                created_at: Timestamp::from_millis(row.created_at),
+                last_used_at: row.last_used_at.map(Timestamp::from_millis),
+                revoked_at: row.revoked_at.map(Timestamp::from_millis),
+            })
+            .collect())
+    }
+
+    /// Revokes one of the user's tokens; `false` if there is no such live token.
+    pub async fn revoke_token(&self, user: &UserId, id: &TokenId) -> Result<bool, StoreError> {
+        let done = sqlx::query(r#"UPDATE api_token SET "revokedAt" = $1 WHERE id = $2 AND "userId" = $3 AND "revokedAt" IS NULL"#)
+            .bind(Timestamp::now().millis())
+            .bind(id.as_str().to_owned())
+            .bind(user.as_str().to_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     /// Records that a token was used.

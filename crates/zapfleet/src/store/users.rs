@@ -99,6 +99,22 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// Disables or re-enables an account (disabled users lose their sessions and tokens' use).
+    pub async fn set_user_disabled(
+        &self,
+        user: &UserId,
+        disabled: bool,
+    ) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query(r#"UPDATE "user" SET disabled = $1, "updatedAt" = $2 WHERE id = $3"#)
+                .bind(i64::from(disabled))
+                .bind(Timestamp::now().millis())
+                .bind(user.as_str().to_owned())
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Replaces a password hash; `false` if there is no such user.
     pub async fn set_password_hash(&self, user: &UserId, hash: &str) -> Result<bool, StoreError> {
         let done =

@@ -2,6 +2,7 @@
 //! Every asset is embedded in the binary; the CSP allows nothing else.
 
 mod accounts;
+mod admin;
 mod instances;
 mod rate_limit;
 pub mod session;
@@ -38,6 +39,8 @@ pub struct PageCtx {
     pub csrf: String,
     /// The signed-in user's e-mail.
     pub email: Option<String>,
+    /// Whether the signed-in user administers the server.
+    pub is_admin: bool,
     /// The sandbox URL when running without a real provider.
     pub sandbox_url: Option<String>,
 }
@@ -49,6 +52,7 @@ impl PageCtx {
             l: visitor.locale,
             csrf: visitor.csrf.clone(),
             email: visitor.user.as_ref().map(|u| u.email.clone()),
+            is_admin: visitor.user.as_ref().is_some_and(|u| u.is_admin),
             sandbox_url: state.web.sandbox_url.clone(),
         }
     }
@@ -116,6 +120,7 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(accounts::router())
+        .merge(admin::router())
         .merge(instances::router())
         .route(
             "/static/htmx.min.js",

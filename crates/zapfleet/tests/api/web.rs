@@ -11,6 +11,8 @@ on_both_backends!(
     forms_without_the_csrf_token_are_refused,
     sign_in_attempts_are_limited,
     the_first_account_is_the_admin_and_pages_speak_its_language,
+    tokens_are_shown_once_and_revoking_one_cuts_its_access,
+    admins_disable_users_and_close_sign_ups_and_nobody_else_can,
 );
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -209,4 +211,143 @@ async fn the_first_account_is_the_admin_and_pages_speak_its_language(app: TestAp
         home.contains("New instance") && home.contains("lang=\"en\""),
         "English, remembered for the user"
     );
+}
+
+async fn tokens_are_shown_once_and_revoking_one_cuts_its_access(app: TestApp) {
+    let client = browser_client();
+    let csrf = sign_up(&app, &client, "tokens@loja.com.br").await;
+    let page = client
+        .post(app.url("/tokens"))
+        .form(&[("_csrf", csrf.as_str()), ("name", "integração")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let secret = page
+        .split("data-testid=\"new-token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("zf_"));
+    let again = client
+        .get(app.url("/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains(&secret), "shown once only");
+    assert!(again.contains("integração"));
+
+    let api = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/api/instances"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(api(secret.clone()).await, StatusCode::OK);
+    let id = again
+        .split("/tokens/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let revoked = client
+        .post(app.url(&format!("/tokens/{id}/revoke")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(api(secret).await, StatusCode::UNAUTHORIZED);
+}
+
+async fn admins_disable_users_and_close_sign_ups_and_nobody_else_can(app: TestApp) {
+    let admin = browser_client();
+    let admin_csrf = sign_up(&app, &admin, "chefe@loja.com.br").await;
+    let member = browser_client();
+    let member_csrf = sign_up(&app, &member, "equipe@loja.com.br").await;
+
+    assert_eq!(
+        member.get(app.url("/admin")).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let close = member
+        .post(app.url("/admin/signups"))
+        .form(&[("_csrf", member_csrf.as_str()), ("value", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(close.status(), StatusCode::FORBIDDEN);
+
+    let page = admin
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("equipe@loja.com.br"));
+    let member_id = page
+        .split("/admin/users/")
+        .filter_map(|p| p.split('/').next())
+        .last()
+        .unwrap()
+        .to_owned();
+    let disabled = admin
+        .post(app.url(&format!("/admin/users/{member_id}/disabled")))
+        .form(&[("_csrf", admin_csrf.as_str()), ("value", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
+    let kicked = member.get(app.url("/")).send().await.unwrap();
+    assert_eq!(
+        kicked.headers()["location"],
+        "/signin",
+        "a disabled user's session ends"
+    );
+
+    let closed = admin
+        .post(app.url("/admin/signups"))
+        .form(&[("_csrf", admin_csrf.as_str()), ("value", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), StatusCode::SEE_OTHER);
+    let newcomer = browser_client();
+    let page = newcomer
+        .get(app.url("/signup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let refused = newcomer
+        .post(app.url("/signup"))
+        .form(&[
+            ("_csrf", csrf_of(&page).as_str()),
+            ("email", "nova@loja.com.br"),
+            ("password", "uma senha forte"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }

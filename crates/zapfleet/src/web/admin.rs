@@ -1,0 +1,226 @@
+//! The API tokens page (every user) and the administration page (admins).
+
+use super::session::SignedIn;
+use super::{PageCtx, message_page, render};
+use crate::domain::{TokenId, UserId};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::services::accounts;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tokens", get(tokens_page).post(create_token))
+        .route("/tokens/{id}/revoke", post(revoke_token))
+        .route("/admin", get(admin_page))
+        .route("/admin/users/{id}/disabled", post(set_disabled))
+        .route("/admin/signups", post(set_signups))
+}
+
+/// A token line for the page.
+struct TokenLine {
+    id: String,
+    name: String,
+    prefix: String,
+    created: String,
+    last_used: Option<String>,
+    revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "tokens.html")]
+struct TokensPage {
+    page: PageCtx,
+    tokens: Vec<TokenLine>,
+    new_secret: Option<String>,
+    name_error: Option<&'static str>,
+}
+
+async fn tokens_view(
+    state: &AppState,
+    signed: &SignedIn,
+    new_secret: Option<String>,
+    name_error: Option<&'static str>,
+) -> Result<Response, AppError> {
+    let tokens = state
+        .store
+        .list_tokens(&signed.user.user_id)
+        .await?
+        .into_iter()
+        .map(|t| TokenLine {
+            id: t.id.to_string(),
+            name: t.name,
+            prefix: t.prefix,
+            created: t.created_at.to_rfc3339(),
+            last_used: t.last_used_at.map(|at| at.to_rfc3339()),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    Ok(render(&TokensPage {
+        page: PageCtx::new(&signed.visitor, state),
+        tokens,
+        new_secret,
+        name_error,
+    }))
+}
+
+async fn tokens_page(
+    State(state): State<AppState>,
+    signed: SignedIn,
+) -> Result<Response, AppError> {
+    tokens_view(&state, &signed, None, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TokenForm {
+    name: String,
+    _csrf: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, AppError> {
+    signed.visitor.check_csrf(Some(&form._csrf))?;
+    match accounts::issue_token(&state.store, &signed.user.user_id, &form.name).await {
+        // Shown once, in this answer only.
+        Ok(token) => tokens_view(&state, &signed, Some(token.secret), None).await,
+        Err(AppError::Invalid { message, .. }) => {
+            tokens_view(
+                &state,
+                &signed,
+                None,
+                Some(signed.visitor.locale.t(message)),
+            )
+            .await
+        }
+        Err(other) => Err(other),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CsrfForm {
+    _csrf: String,
+    value: String,
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    signed.visitor.check_csrf(Some(&form._csrf))?;
+    state
+        .store
+        .revoke_token(&signed.user.user_id, &TokenId::from_raw(id))
+        .await?;
+    Ok(Redirect::to("/tokens").into_response())
+}
+
+/// A user line for the admin page.
+struct UserLine {
+    id: String,
+    email: String,
+    admin: bool,
+    disabled: bool,
+    created: String,
+    me: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    page: PageCtx,
+    users: Vec<UserLine>,
+    signups_open: bool,
+}
+
+fn forbidden(state: &AppState, signed: &SignedIn) -> Response {
+    message_page(
+        PageCtx::new(&signed.visitor, state),
+        StatusCode::FORBIDDEN,
+        Msg::NavAdmin,
+        Msg::AdminsOnly,
+    )
+}
+
+async fn admin_page(State(state): State<AppState>, signed: SignedIn) -> Result<Response, AppError> {
+    if !signed.user.is_admin {
+        return Ok(forbidden(&state, &signed));
+    }
+    let users = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| UserLine {
+            me: u.id == signed.user.user_id,
+            id: u.id.to_string(),
+            email: u.email.to_string(),
+            admin: u.is_admin,
+            disabled: u.disabled,
+            created: u.created_at.to_rfc3339(),
+        })
+        .collect();
+    let signups_open = state.store.setting("signups_open").await?.as_deref() != Some("false");
+    Ok(render(&AdminPage {
+        page: PageCtx::new(&signed.visitor, &state),
+        users,
+        signups_open,
+    }))
+}
+
+async fn set_disabled(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    signed.visitor.check_csrf(Some(&form._csrf))?;
+    if !signed.user.is_admin {
+        return Ok(forbidden(&state, &signed));
+    }
+    let target = UserId::from_raw(id);
+    // An admin cannot lock themselves out.
+    if target != signed.user.user_id {
+        state
+            .store
+            .set_user_disabled(&target, form.value == "true")
+            .await?;
+    }
+    Ok(Redirect::to("/admin").into_response())
+}
+
+async fn set_signups(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    signed.visitor.check_csrf(Some(&form._csrf))?;
+    if !signed.user.is_admin {
+        return Ok(forbidden(&state, &signed));
+    }
+    state
+        .store
+        .set_setting(
+            "signups_open",
+            if form.value == "true" {
+                "true"
+            } else {
+                "false"
+            },
+        )
+        .await?;
+    Ok(Redirect::to("/admin").into_response())
+}
