@@ -9,6 +9,19 @@ use reqwest::StatusCode;
 use serde_json::json;
 use std::path::PathBuf;
 
+/// Waits until the page's status badge reads `label`.
+async fn wait_for_badge(browser: &Browser, label: &str) {
+    browser
+        .wait_for(&format!("the badge to say {label}"), || async {
+            (browser
+                .text(&browser.find("[data-testid=badge]").await)
+                .await
+                == label)
+                .then_some(())
+        })
+        .await;
+}
+
 fn screenshot_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -105,22 +118,13 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
     browser
         .click(&browser.find("[data-testid=connect]").await)
         .await;
-    let qr = browser.find("[data-testid=qr]").await;
+    browser.find("[data-testid=qr]").await;
     let src = browser
         .script("return document.querySelector('[data-testid=qr]').src")
         .await;
     let src = src.as_str().unwrap().to_owned();
     assert!(src.starts_with("data:image/png;base64,"));
-    let _ = qr;
-    browser
-        .wait_for("the connecting badge", || async {
-            (browser
-                .text(&browser.find("[data-testid=badge]").await)
-                .await
-                == "Conectando")
-                .then_some(())
-        })
-        .await;
+    wait_for_badge(&browser, "Conectando").await;
     browser.screenshot(&shots.join("05-qr.png")).await;
 
     // The phone scans the QR it was shown: connected, live, in both tabs.
@@ -144,26 +148,10 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
         })
         .await;
     browser.find("[data-testid=connected-state]").await;
-    browser
-        .wait_for("the badge to say Conectado", || async {
-            (browser
-                .text(&browser.find("[data-testid=badge]").await)
-                .await
-                == "Conectado")
-                .then_some(())
-        })
-        .await;
+    wait_for_badge(&browser, "Conectado").await;
     browser.screenshot(&shots.join("06-connected.png")).await;
     browser.switch_to(&second_tab).await;
-    browser
-        .wait_for("the other tab's badge to say Conectado", || async {
-            (browser
-                .text(&browser.find("[data-testid=badge]").await)
-                .await
-                == "Conectado")
-                .then_some(())
-        })
-        .await;
+    wait_for_badge(&browser, "Conectado").await;
     browser.screenshot(&shots.join("07-second-tab.png")).await;
     browser.switch_to(&first_tab).await;
 
@@ -179,15 +167,7 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
         .click(&browser.find("[data-testid=disconnect]").await)
         .await;
     browser.accept_alert().await;
-    browser
-        .wait_for("the badge to say Desconectado", || async {
-            (browser
-                .text(&browser.find("[data-testid=badge]").await)
-                .await
-                == "Desconectado")
-                .then_some(())
-        })
-        .await;
+    wait_for_badge(&browser, "Desconectado").await;
     browser
         .screenshot(&shots.join("08-instance-page.png"))
         .await;
@@ -198,14 +178,6 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
     browser
         .click(&browser.find("[data-testid=simulate-scan]").await)
         .await;
-    browser
-        .wait_for("the reconnected badge", || async {
-            (browser
-                .text(&browser.find("[data-testid=badge]").await)
-                .await
-                == "Conectado")
-                .then_some(())
-        })
-        .await;
+    wait_for_badge(&browser, "Conectado").await;
     browser.screenshot(&shots.join("09-reconnected.png")).await;
 }

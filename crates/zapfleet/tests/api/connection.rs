@@ -339,18 +339,7 @@ async fn a_provider_outage_keeps_the_instance_and_provisions_it_later(app: TestA
 
     app.sandbox(Method::DELETE, "/sandbox/faults", json!({}))
         .await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let current: Value = app.get_instance(&ana, id).await.json().await.unwrap();
-        if current["provisioning"]["state"] == "ready" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not provisioned after the outage: {current}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_until_provisioned(&ana, id).await;
     app.twin(&instance).await;
     let started = app.act(&ana, id, "connect", None).await;
     assert_eq!(started.status(), StatusCode::OK);
@@ -378,15 +367,7 @@ async fn a_lost_answer_from_the_provider_never_creates_the_instance_twice(app: T
 
     app.sandbox(Method::DELETE, "/sandbox/faults", json!({}))
         .await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let current: Value = app.get_instance(&ana, id).await.json().await.unwrap();
-        if current["provisioning"]["state"] == "ready" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "not provisioned: {current}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_until_provisioned(&ana, id).await;
     assert_eq!(
         app.twins(&instance).await.len(),
         1,

@@ -497,6 +497,22 @@ impl TestApp {
         twins.remove(0)
     }
 
+    /// Waits until the instance exists at the provider (the provisioner retries).
+    pub async fn wait_until_provisioned(&self, user: &TestUser, id: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let current: Value = self.get_instance(user, id).await.json().await.unwrap();
+            if current["provisioning"]["state"] == "ready" {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "not provisioned: {current}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// The phone scans a QR (the data URI the user was shown).
     pub async fn scan(&self, qrcode: &str) -> StatusCode {
         self.sandbox(

@@ -24,6 +24,20 @@ fn browser_client() -> reqwest::Client {
         .unwrap()
 }
 
+/// The body of a GET.
+async fn get_page(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
+/// A form POST.
+async fn post_form(
+    client: &reqwest::Client,
+    url: String,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    client.post(url).form(fields).send().await.unwrap()
+}
+
 fn csrf_of(html: &str) -> String {
     html.split("name=\"_csrf\" value=\"")
         .nth(1)
@@ -35,25 +49,18 @@ fn csrf_of(html: &str) -> String {
 }
 
 async fn sign_up(app: &TestApp, client: &reqwest::Client, email: &str) -> String {
-    let page = client
-        .get(app.url("/signup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(client, app.url("/signup")).await;
     let csrf = csrf_of(&page);
-    let done = client
-        .post(app.url("/signup"))
-        .form(&[
+    let done = post_form(
+        client,
+        app.url("/signup"),
+        &[
             ("_csrf", csrf.as_str()),
             ("email", email),
             ("password", "uma senha forte"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(
         done.status(),
         StatusCode::SEE_OTHER,
@@ -88,34 +95,34 @@ async fn signed_out_visitors_are_sent_to_sign_in(app: TestApp) {
 async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
     let client = browser_client();
     let csrf = sign_up(&app, &client, "csrf@loja.com.br").await;
-    let without = client
-        .post(app.url("/ui/instances"))
-        .form(&[("name", "Sem token"), ("phone", "11999999999")])
-        .send()
-        .await
-        .unwrap();
+    let without = post_form(
+        &client,
+        app.url("/ui/instances"),
+        &[("name", "Sem token"), ("phone", "11999999999")],
+    )
+    .await;
     assert_eq!(without.status(), StatusCode::FORBIDDEN);
-    let wrong = client
-        .post(app.url("/ui/instances"))
-        .form(&[
+    let wrong = post_form(
+        &client,
+        app.url("/ui/instances"),
+        &[
             ("_csrf", "x".repeat(43).as_str()),
             ("name", "Token errado"),
             ("phone", "11999999999"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
-    let right = client
-        .post(app.url("/ui/instances"))
-        .form(&[
+    let right = post_form(
+        &client,
+        app.url("/ui/instances"),
+        &[
             ("_csrf", csrf.as_str()),
             ("name", "Com token"),
             ("phone", "11999999999"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(right.status(), StatusCode::OK);
     assert!(
         right.headers()["hx-trigger"]
@@ -129,12 +136,7 @@ async fn forms_without_the_csrf_token_are_refused(app: TestApp) {
         .redirect(Policy::none())
         .build()
         .unwrap();
-    let forged = stranger
-        .post(app.url("/signout"))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let forged = post_form(&stranger, app.url("/signout"), &[("_csrf", csrf.as_str())]).await;
     assert_eq!(
         forged.status(),
         StatusCode::FORBIDDEN,
@@ -146,27 +148,20 @@ async fn sign_in_attempts_are_limited(app: TestApp) {
     let client = browser_client();
     sign_up(&app, &client, "limite@loja.com.br").await;
     let fresh = browser_client();
-    let page = fresh
-        .get(app.url("/signin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(&fresh, app.url("/signin")).await;
     let csrf = csrf_of(&page);
     let mut statuses = Vec::new();
     for _ in 0..12 {
-        let response = fresh
-            .post(app.url("/signin"))
-            .form(&[
+        let response = post_form(
+            &fresh,
+            app.url("/signin"),
+            &[
                 ("_csrf", csrf.as_str()),
                 ("email", "limite@loja.com.br"),
                 ("password", "errada!!"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            ],
+        )
+        .await;
         statuses.push(response.status());
     }
     assert_eq!(statuses[0], StatusCode::UNAUTHORIZED);
@@ -183,30 +178,11 @@ async fn the_first_account_is_the_admin_and_pages_speak_its_language(app: TestAp
         .unwrap();
     assert!(first.is_admin, "the first account administers the server");
 
-    let home = client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = get_page(&client, app.url("/")).await;
     assert!(home.contains("Nova Instância") && home.contains("lang=\"pt-BR\""));
-    let switched = client
-        .post(app.url("/locale"))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let switched = post_form(&client, app.url("/locale"), &[("_csrf", csrf.as_str())]).await;
     assert_eq!(switched.status(), StatusCode::SEE_OTHER);
-    let home = client
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = get_page(&client, app.url("/")).await;
     assert!(
         home.contains("New instance") && home.contains("lang=\"en\""),
         "English, remembered for the user"
@@ -216,15 +192,15 @@ async fn the_first_account_is_the_admin_and_pages_speak_its_language(app: TestAp
 async fn tokens_are_shown_once_and_revoking_one_cuts_its_access(app: TestApp) {
     let client = browser_client();
     let csrf = sign_up(&app, &client, "tokens@loja.com.br").await;
-    let page = client
-        .post(app.url("/tokens"))
-        .form(&[("_csrf", csrf.as_str()), ("name", "integração")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = post_form(
+        &client,
+        app.url("/tokens"),
+        &[("_csrf", csrf.as_str()), ("name", "integração")],
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
     let secret = page
         .split("data-testid=\"new-token\">")
         .nth(1)
@@ -234,14 +210,7 @@ async fn tokens_are_shown_once_and_revoking_one_cuts_its_access(app: TestApp) {
         .unwrap()
         .to_owned();
     assert!(secret.starts_with("zf_"));
-    let again = client
-        .get(app.url("/tokens"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = get_page(&client, app.url("/tokens")).await;
     assert!(!again.contains(&secret), "shown once only");
     assert!(again.contains("integração"));
 
@@ -266,12 +235,12 @@ async fn tokens_are_shown_once_and_revoking_one_cuts_its_access(app: TestApp) {
         .next()
         .unwrap()
         .to_owned();
-    let revoked = client
-        .post(app.url(&format!("/tokens/{id}/revoke")))
-        .form(&[("_csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let revoked = post_form(
+        &client,
+        app.url(&format!("/tokens/{id}/revoke")),
+        &[("_csrf", csrf.as_str())],
+    )
+    .await;
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
     assert_eq!(api(secret).await, StatusCode::UNAUTHORIZED);
 }
@@ -286,22 +255,15 @@ async fn admins_disable_users_and_close_sign_ups_and_nobody_else_can(app: TestAp
         member.get(app.url("/admin")).send().await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
-    let close = member
-        .post(app.url("/admin/signups"))
-        .form(&[("_csrf", member_csrf.as_str()), ("value", "false")])
-        .send()
-        .await
-        .unwrap();
+    let close = post_form(
+        &member,
+        app.url("/admin/signups"),
+        &[("_csrf", member_csrf.as_str()), ("value", "false")],
+    )
+    .await;
     assert_eq!(close.status(), StatusCode::FORBIDDEN);
 
-    let page = admin
-        .get(app.url("/admin"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_page(&admin, app.url("/admin")).await;
     assert!(page.contains("equipe@loja.com.br"));
     let member_id = page
         .split("/admin/users/")
@@ -309,12 +271,12 @@ async fn admins_disable_users_and_close_sign_ups_and_nobody_else_can(app: TestAp
         .last()
         .unwrap()
         .to_owned();
-    let disabled = admin
-        .post(app.url(&format!("/admin/users/{member_id}/disabled")))
-        .form(&[("_csrf", admin_csrf.as_str()), ("value", "true")])
-        .send()
-        .await
-        .unwrap();
+    let disabled = post_form(
+        &admin,
+        app.url(&format!("/admin/users/{member_id}/disabled")),
+        &[("_csrf", admin_csrf.as_str()), ("value", "true")],
+    )
+    .await;
     assert_eq!(disabled.status(), StatusCode::SEE_OTHER);
     let kicked = member.get(app.url("/")).send().await.unwrap();
     assert_eq!(
@@ -323,31 +285,24 @@ async fn admins_disable_users_and_close_sign_ups_and_nobody_else_can(app: TestAp
         "a disabled user's session ends"
     );
 
-    let closed = admin
-        .post(app.url("/admin/signups"))
-        .form(&[("_csrf", admin_csrf.as_str()), ("value", "false")])
-        .send()
-        .await
-        .unwrap();
+    let closed = post_form(
+        &admin,
+        app.url("/admin/signups"),
+        &[("_csrf", admin_csrf.as_str()), ("value", "false")],
+    )
+    .await;
     assert_eq!(closed.status(), StatusCode::SEE_OTHER);
     let newcomer = browser_client();
-    let page = newcomer
-        .get(app.url("/signup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let refused = newcomer
-        .post(app.url("/signup"))
-        .form(&[
+    let page = get_page(&newcomer, app.url("/signup")).await;
+    let refused = post_form(
+        &newcomer,
+        app.url("/signup"),
+        &[
             ("_csrf", csrf_of(&page).as_str()),
             ("email", "nova@loja.com.br"),
             ("password", "uma senha forte"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
