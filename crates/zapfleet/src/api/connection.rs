@@ -116,14 +116,14 @@ async fn start(
             })?;
         parsed.method.unwrap_or(LoginMethod::Qr)
     };
-    let outcome = connection::connect(
+    let instance = connection::connect(
         &state.platform,
         &user.user_id,
         &InstanceId::from_raw(id),
         method,
     )
     .await?;
-    Ok(Json(status_body(outcome.instance, Vec::new())))
+    Ok(Json(status_body(instance, Vec::new())))
 }
 
 /// Connect: a QR code to scan, or a pairing code to type (`{"method": "code"}`).

@@ -204,20 +204,17 @@ async fn token_for(platform: &Platform, instance: &Instance) -> Result<String, A
         .provider_link(&instance.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let sealed = link
-        .token_sealed
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("provisioned without a token")))?;
+    // Another request or the provisioner holds the attempt: the user may retry shortly.
+    let sealed = link.token_sealed.ok_or_else(|| {
+        AppError::Provider(uazapi::ProviderError::Unavailable {
+            status: None,
+            message: "the instance is still being created at the provider".into(),
+        })
+    })?;
     platform
         .secrets
         .decrypt(&sealed)
         .map_err(|e| AppError::Internal(e.into()))
-}
-
-/// Where a login stands after a connect.
-#[derive(Debug, Clone)]
-pub struct ConnectOutcome {
-    /// The instance afterwards.
-    pub instance: Instance,
 }
 
 /// Starts logging in (QR or pairing code), or resumes a session the provider kept.
@@ -227,7 +224,7 @@ pub async fn connect(
     user: &UserId,
     id: &InstanceId,
     method: LoginMethod,
-) -> Result<ConnectOutcome, AppError> {
+) -> Result<Instance, AppError> {
     let instance = platform
         .store
         .get_instance(user, id)
@@ -262,12 +259,11 @@ pub async fn connect(
         ..Observation::default()
     };
     apply(platform, id, answer.status, observation, "user").await?;
-    let instance = platform
+    platform
         .store
         .get_instance(user, id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(ConnectOutcome { instance })
+        .ok_or(AppError::NotFound)
 }
 
 /// Logs out: the session ends and is never reconnected automatically.

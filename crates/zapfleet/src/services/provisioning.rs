@@ -140,21 +140,7 @@ async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(
 /// and before a connect).
 pub async fn provision_now(platform: &Platform, id: &InstanceId) -> Result<(), ProvisionError> {
     match platform.store.provider_link(id).await? {
-        Some(link)
-            if link.token_sealed.is_none()
-                || link.provider_id.is_none()
-                || needs_ready(platform, id).await? =>
-        {
-            provision(platform, &link).await
-        }
+        Some(link) if link.pending => provision(platform, &link).await,
         _ => Ok(()),
     }
-}
-
-async fn needs_ready(platform: &Platform, id: &InstanceId) -> Result<bool, StoreError> {
-    Ok(platform
-        .store
-        .instance_by_id(id)
-        .await?
-        .is_some_and(|i| i.provision_state == crate::domain::ProvisionState::Pending))
 }

@@ -4,7 +4,9 @@
 use super::instances::{COLUMNS, InstanceRow};
 use super::sql::{Arg, Sql};
 use super::{Store, StoreError};
-use crate::domain::{Instance, InstanceId, InstanceStatus, Login, Timestamp, UserId};
+use crate::domain::{
+    Instance, InstanceId, InstanceStatus, Login, ProvisionState, Timestamp, UserId,
+};
 use sqlx::{Acquire, AssertSqlSafe};
 
 /// What the platform needs to act on an instance at the provider. Secrets stay
@@ -26,6 +28,8 @@ pub struct ProviderLink {
     pub webhook_secret_sealed: Option<String>,
     /// Provisioning attempts so far.
     pub provision_attempts: i64,
+    /// Not (fully) provisioned yet.
+    pub pending: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -38,6 +42,7 @@ struct LinkRow {
     provider_token: Option<String>,
     webhook_secret: Option<String>,
     provision_attempts: i64,
+    provision_state: String,
 }
 
 impl From<LinkRow> for ProviderLink {
@@ -50,11 +55,12 @@ impl From<LinkRow> for ProviderLink {
             token_sealed: row.provider_token,
             webhook_secret_sealed: row.webhook_secret,
             provision_attempts: row.provision_attempts,
+            pending: row.provision_state != ProvisionState::Ready.as_str(),
         }
     }
 }
 
-const LINK_COLUMNS: &str = r#"id, "userId", "instanceKey", "providerId", "providerToken", "webhookSecret", "provisionAttempts""#;
+const LINK_COLUMNS: &str = r#"id, "userId", "instanceKey", "providerId", "providerToken", "webhookSecret", "provisionAttempts", "provisionState""#;
 
 /// What happens to automatic reconnection with a status change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -292,14 +292,12 @@ async fn create(
     }
 }
 
-#[derive(Deserialize, Default)]
+/// The bulk form: an action and the checked instances.
+#[derive(Default)]
 struct Bulk {
-    #[serde(default)]
     action: String,
-    #[serde(default)]
     ids: Vec<String>,
-    #[serde(default)]
-    _csrf: String,
+    csrf: String,
 }
 
 /// Connect, disconnect or delete the selected instances; the table comes back.
@@ -310,15 +308,17 @@ async fn bulk(
 ) -> Result<Response, AppError> {
     // Repeated `ids` fields: parse the form by hand (serde_urlencoded wants one value per key).
     let mut form = Bulk::default();
-    for (key, value) in form_pairs(&body) {
+    for (key, value) in
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body).unwrap_or_default()
+    {
         match key.as_str() {
             "action" => form.action = value,
             "ids" => form.ids.push(value),
-            "_csrf" => form._csrf = value,
+            "_csrf" => form.csrf = value,
             _ => {}
         }
     }
-    signed.visitor.check_csrf(Some(&form._csrf))?;
+    signed.visitor.check_csrf(Some(&form.csrf))?;
     let user = &signed.user.user_id;
     let mut failed = 0;
     for id in form.ids.iter().take(500) {
@@ -350,10 +350,6 @@ async fn bulk(
         &message,
         if failed == 0 { "success" } else { "error" },
     ))
-}
-
-fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
-    serde_urlencoded::from_bytes(body).unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -431,15 +427,13 @@ async fn connect(
         Ok(_) => None,
         Err(AppError::Conflict { .. }) => None, // already connected: the modal says so
         Err(AppError::NotFound) => return Err(AppError::NotFound),
-        Err(other @ (AppError::Provider(_) | AppError::Invalid { .. })) => {
-            let (_, code) = other.status_and_code();
-            Some(match &other {
-                AppError::Invalid { message, .. } => signed.visitor.locale.t(*message).to_owned(),
-                AppError::Provider(_) => {
-                    signed.visitor.locale.t(Msg::ProviderUnavailable).to_owned() + " (" + code + ")"
-                }
-                _ => String::new(),
-            })
+        Err(AppError::Invalid { message, .. }) => Some(signed.visitor.locale.t(message).to_owned()),
+        Err(provider @ AppError::Provider(_)) => {
+            let (_, code) = provider.status_and_code();
+            Some(format!(
+                "{} ({code})",
+                signed.visitor.locale.t(Msg::ProviderUnavailable)
+            ))
         }
         Err(other) => return Err(other),
     };

@@ -13,6 +13,7 @@ on_both_backends!(
     the_first_account_is_the_admin_and_pages_speak_its_language,
     tokens_are_shown_once_and_revoking_one_cuts_its_access,
     admins_disable_users_and_close_sign_ups_and_nobody_else_can,
+    bulk_actions_apply_to_the_selected_instances_only,
 );
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -305,4 +306,78 @@ async fn admins_disable_users_and_close_sign_ups_and_nobody_else_can(app: TestAp
     )
     .await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+async fn bulk_actions_apply_to_the_selected_instances_only(app: TestApp) {
+    let client = browser_client();
+    let csrf = sign_up(&app, &client, "lote@loja.com.br").await;
+    for (name, phone) in [
+        ("Um", "11999990001"),
+        ("Dois", "11999990002"),
+        ("Três", "11999990003"),
+    ] {
+        let created = post_form(
+            &client,
+            app.url("/ui/instances"),
+            &[("_csrf", csrf.as_str()), ("name", name), ("phone", phone)],
+        )
+        .await;
+        assert_eq!(created.status(), StatusCode::OK);
+    }
+    let table = get_page(&client, app.url("/ui/instances/table?sort=name")).await;
+    let ids: Vec<String> = table
+        .split("name=\"ids\" value=\"")
+        .skip(1)
+        .map(|p| p.split('"').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 3);
+
+    let body = format!("_csrf={csrf}&action=connect&ids={}&ids={}", ids[0], ids[1]);
+    let connected = client
+        .post(app.url("/ui/instances/bulk"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connected.status(), StatusCode::OK);
+    assert!(
+        connected.headers()["hx-trigger"]
+            .to_str()
+            .unwrap()
+            .contains("toast")
+    );
+    let table = connected.text().await.unwrap();
+    assert_eq!(
+        table.matches("badge-connecting").count(),
+        2,
+        "two connecting, the third untouched"
+    );
+
+    let body = format!("_csrf={csrf}&action=delete&ids={}", ids[2]);
+    let deleted = client
+        .post(app.url("/ui/instances/bulk"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted
+            .text()
+            .await
+            .unwrap()
+            .matches("name=\"ids\"")
+            .count(),
+        2
+    );
+
+    let forged = client
+        .post(app.url("/ui/instances/bulk"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("action=delete&ids={}", ids[0]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 }
