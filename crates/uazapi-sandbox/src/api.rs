@@ -27,6 +27,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/webhook", get(webhooks).post(set_webhook))
         .route("/send/text", post(send_text))
         .route("/send/media", post(send_media))
+        .route("/message/find", post(find_messages))
         .layer(middleware::from_fn_with_state(sandbox.clone(), faults))
         .with_state(sandbox)
 }
@@ -321,4 +322,19 @@ async fn send_media(State(sandbox): State<Sandbox>, headers: HeaderMap, bytes: B
     sent["response"] =
         json!({"status": "success", "message": "Media sent successfully", "fileUrl": file});
     Ok(Json(sent).into_response())
+}
+
+async fn find_messages(State(sandbox): State<Sandbox>, headers: HeaderMap, bytes: Bytes) -> Answer {
+    let token = token(&headers)?;
+    let body = body(&bytes)?;
+    let limit = body
+        .get("limit")
+        .and_then(Value::as_u64)
+        .unwrap_or(100)
+        .clamp(1, 1000) as usize;
+    let messages = sandbox
+        .with_world(|w| w.find(&token, &text(&body, "id"), &text(&body, "track_id"), limit))?;
+    Ok(Json(json!({"returnedMessages": messages.len(), "messages": messages, "limit": limit, "offset": 0,
+        "nextOffset": limit, "hasMore": false}))
+    .into_response())
 }

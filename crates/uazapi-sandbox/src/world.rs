@@ -105,6 +105,8 @@ pub struct SandboxInstance {
     pub sent: BTreeMap<String, u32>,
     /// Send order (messageid, chat, text), for tests that check ordering.
     pub sent_log: Vec<(String, String, String)>,
+    /// Sent messages as `/message/find` returns them, newest last.
+    pub sent_messages: Vec<Value>,
     /// Paired credentials survive a dropped connection (a reconnect resumes
     /// without a QR); a logout or a login timeout throws them away.
     session: bool,
@@ -310,6 +312,7 @@ impl World {
             webhooks: Vec::new(),
             sent: BTreeMap::new(),
             sent_log: Vec::new(),
+            sent_messages: Vec::new(),
             session: false,
             system_name: if system_name.is_empty() {
                 "uazapiGO".into()
@@ -559,6 +562,9 @@ impl World {
             message["type"] = json!("media");
             message["mediaType"] = json!(kind);
         }
+        let mut stored = message.clone();
+        stored["status"] = json!("Sent");
+        instance.sent_messages.push(stored);
         let mut body = instance.envelope("messages");
         body["chatSource"] = json!("updated");
         body["chat"] = chat_json(&instance.owner, &chatid);
@@ -580,6 +586,26 @@ impl World {
         }
         message["status"] = json!("Sent");
         Ok((message, vec![notice]))
+    }
+
+    /// `/message/find`: sent messages matching the filters, newest first.
+    pub fn find(
+        &self,
+        token: &str,
+        id: &str,
+        track_id: &str,
+        limit: usize,
+    ) -> Result<Vec<Value>, ApiError> {
+        let instance = self.by_token(token)?;
+        Ok(instance
+            .sent_messages
+            .iter()
+            .rev()
+            .filter(|m| id.is_empty() || m["messageid"] == id || m["id"] == id)
+            .filter(|m| track_id.is_empty() || m["track_id"] == track_id)
+            .take(limit)
+            .cloned()
+            .collect())
     }
 
     /// Applies what time does: QR rotation, login timeouts, due receipts.

@@ -242,6 +242,17 @@ async fn every_implemented_path_answers_what_the_spec_describes() {
     let (status, body) = call
         .send(
             Method::POST,
+            "/message/find",
+            t,
+            Some(json!({"track_id": "", "limit": 5})),
+        )
+        .await;
+    assert_eq!(body["messages"].as_array().map(Vec::len), Some(2));
+    verify("/message/find", "post", status, &body);
+
+    let (status, body) = call
+        .send(
+            Method::POST,
             "/instance/updateInstanceName",
             t,
             Some(json!({"name": "novo"})),

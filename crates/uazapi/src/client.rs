@@ -463,6 +463,34 @@ impl Provider for Client {
         Box::pin(self.send("/send/text", token, body))
     }
 
+    fn find_sent<'a>(
+        &'a self,
+        token: &'a str,
+        track_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<MessageSent>, ProviderError>> {
+        Box::pin(async move {
+            let body = json!({"track_source": "zapfleet", "track_id": track_id, "limit": 1});
+            let value = self
+                .call(
+                    Method::POST,
+                    "/message/find",
+                    Auth::Instance(token),
+                    Some(&body),
+                    Repeat::Safe,
+                )
+                .await?;
+            let messages = value
+                .get("messages")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            Ok(messages
+                .iter()
+                .find(|m| m.get("track_id").and_then(Value::as_str) == Some(track_id))
+                .and_then(|m| MessageSent::from_value(m).ok()))
+        })
+    }
+
     fn send_media<'a>(
         &'a self,
         token: &'a str,

@@ -117,6 +117,13 @@ pub trait Provider: Send + Sync {
         token: &'a str,
         message: SendText<'a>,
     ) -> BoxFuture<'a, Result<MessageSent, ProviderError>>;
+    /// Finds a message this instance sent by our correlation id (`track_id`):
+    /// how an interrupted send learns whether the provider got it.
+    fn find_sent<'a>(
+        &'a self,
+        token: &'a str,
+        track_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<MessageSent>, ProviderError>>;
     /// Sends a media message.
     fn send_media<'a>(
         &'a self,

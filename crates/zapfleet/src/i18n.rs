@@ -224,6 +224,13 @@ catalog! {
     Enable => "Reativar", "Enable";
     SignupsOpen => "Novas contas podem se cadastrar", "New accounts may sign up";
     AdminsOnly => "Só administradores podem ver esta página.", "Only administrators can see this page.";
+    MessageTextInvalid => "Escreva a mensagem (até 4096 caracteres).", "Write the message (up to 4096 characters).";
+    MessageMediaInvalid => "A mídia precisa de um endereço http(s) e um tipo: image, video, document ou audio (legenda até 1024 caracteres).", "Media needs an http(s) URL and a kind: image, video, document or audio (caption up to 1024 characters).";
+    MessageTextOrMedia => "Envie um texto ou uma mídia (um dos dois).", "Send a text or a media (one of them).";
+    IdempotencyKeyInvalid => "A chave de idempotência deve ter de 1 a 200 caracteres.", "The idempotency key must have 1 to 200 characters.";
+    WaitInvalid => "A espera pela conexão vai de 0 a 86400 segundos.", "The wait for a connection is 0 to 86400 seconds.";
+    NotConnected => "A instância não está conectada.", "The instance is not connected.";
+    DelaysInvalid => "Os intervalos vão de 0 a 600000 ms, e o mínimo não pode passar do máximo.", "Delays go from 0 to 600000 ms, and the minimum cannot exceed the maximum.";
     AlreadyConnected => "Esta instância já está conectada.", "This instance is already connected.";
     PhoneNeededForCode => "Para conectar com código, cadastre o telefone da instância.", "To connect with a code, set the instance's phone first.";
     ProviderUnavailable => "O provedor do WhatsApp está indisponível. Nada foi perdido; tente de novo em instantes.", "The WhatsApp provider is unavailable. Nothing was lost; try again shortly.";

@@ -3,7 +3,7 @@
 use super::auth::AuthUser;
 use super::extract::{ApiJson, ApiPath};
 use super::instances::InstanceBody;
-use crate::domain::{InstanceId, InstanceStatus, LoginMethod};
+use crate::domain::{InstanceId, InstanceSettings, InstanceStatus, LoginMethod};
 use crate::error::{AppError, ErrorBody};
 use crate::services::connection;
 use crate::state::AppState;
@@ -213,46 +213,45 @@ async fn status(
     Ok(Json(status_body(instance, history)))
 }
 
-/// Per-instance settings.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ConfigBody {
-    /// Reconnect automatically after an unexpected drop (never after a logout). Default true.
-    pub auto_reconnect: bool,
-}
-
 /// Read the instance's settings.
 #[utoipa::path(get, path = "/instances/{id}/config", tag = "connection",
     params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
-    responses((status = 200, body = ConfigBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = InstanceSettings), (status = 404, body = ErrorBody)))]
 async fn get_config(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<ConfigBody>, AppError> {
+) -> Result<Json<InstanceSettings>, AppError> {
     let instance =
         crate::services::instances::get(&state.store, &user.user_id, &InstanceId::from_raw(id))
             .await?;
-    Ok(Json(ConfigBody {
-        auto_reconnect: instance.auto_reconnect(),
-    }))
+    Ok(Json(instance.settings()))
 }
 
-/// Replace the instance's settings.
-#[utoipa::path(put, path = "/instances/{id}/config", tag = "connection", request_body = ConfigBody,
+/// Replace the instance's settings (absent fields take their defaults).
+#[utoipa::path(put, path = "/instances/{id}/config", tag = "connection", request_body = InstanceSettings,
     params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
-    responses((status = 200, body = ConfigBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = InstanceSettings), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_config(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
-    ApiJson(body): ApiJson<ConfigBody>,
-) -> Result<Json<ConfigBody>, AppError> {
-    let config = serde_json::json!({"autoReconnect": body.auto_reconnect});
+    ApiJson(settings): ApiJson<InstanceSettings>,
+) -> Result<Json<InstanceSettings>, AppError> {
+    if !settings.delays_valid() {
+        return Err(AppError::invalid(
+            "messageDelayMaxMs",
+            crate::i18n::Msg::DelaysInvalid,
+        ));
+    }
     state
         .store
-        .set_config(&user.user_id, &InstanceId::from_raw(id), &config)
+        .set_config(
+            &user.user_id,
+            &InstanceId::from_raw(id),
+            &settings.to_config(),
+        )
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Json(body))
+    Ok(Json(settings))
 }

@@ -7,6 +7,7 @@ mod events;
 pub mod extract;
 mod health;
 pub mod instances;
+mod messages;
 mod webhooks;
 
 use crate::error::AppError;
@@ -39,6 +40,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         (name = "instances", description = "WhatsApp instances"),
         (name = "connection", description = "Connecting, logging out, status and settings"),
         (name = "events", description = "Live events (Server-Sent Events)"),
+        (name = "messages", description = "Sending and receiving messages; usage statistics"),
         (name = "webhooks", description = "Where the provider posts its events"),
         (name = "operations", description = "Health, readiness, metrics")
     )
@@ -65,6 +67,7 @@ pub fn router(state: AppState) -> Router {
             instances::router()
                 .merge(connection::router())
                 .merge(events::router())
+                .merge(messages::router())
                 .merge(webhooks::router()),
         )
         .merge(health::router())

@@ -41,11 +41,13 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Whether the user wants automatic reconnection after a drop (`config.autoReconnect`, default on).
+    /// The typed settings.
+    pub fn settings(&self) -> super::InstanceSettings {
+        super::InstanceSettings::from_config(&self.config)
+    }
+
+    /// Whether the user wants automatic reconnection after a drop (default on).
     pub fn auto_reconnect(&self) -> bool {
-        self.config
-            .get("autoReconnect")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(true)
+        self.settings().auto_reconnect
     }
 }

@@ -12,7 +12,9 @@ pub mod instance_key;
 pub mod instance_name;
 pub mod instance_status;
 pub mod listing;
+pub mod message;
 pub mod phone;
+pub mod settings;
 pub mod timestamp;
 
 pub use account::{Email, EmailError, Password, PasswordError, TokenName, TokenNameError};
@@ -23,5 +25,7 @@ pub use instance_key::InstanceKey;
 pub use instance_name::{InstanceName, InstanceNameError};
 pub use instance_status::InstanceStatus;
 pub use listing::{Cursor, CursorError, InstanceSort, SortField, SortValue};
+pub use message::{MessageKind, MessageStatus};
 pub use phone::{Phone, PhoneError};
+pub use settings::InstanceSettings;
 pub use timestamp::Timestamp;

@@ -140,6 +140,9 @@ pub async fn apply(
             },
             login: Some(login.clone()),
             reconnect,
+            connected_ms: (instance.status == InstanceStatus::Connected)
+                .then(|| instance.last_connection.map(|t| now.millis() - t.millis()))
+                .flatten(),
         };
         if platform.store.change_status(&change).await? {
             tracing::info!(from = %instance.status, %reason, "status changed");

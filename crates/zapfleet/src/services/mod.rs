@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod connection;
 pub mod instances;
+pub mod messages;
 pub mod platform;
 pub mod provisioning;
 pub mod webhooks;

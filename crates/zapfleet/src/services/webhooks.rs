@@ -1,6 +1,7 @@
 //! Events the provider posts to `/api/webhooks/uazapi/{secret}`.
 
 use super::connection::{Observation, apply};
+use super::messages;
 use super::platform::Platform;
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -75,7 +76,13 @@ pub async fn handle(platform: &Platform, secret: &str, body: &[u8]) -> Result<()
             )
             .await
         }
-        // Messages and receipts are recorded by the messages feature.
-        Event::Message { .. } | Event::Receipt { .. } | Event::Other { .. } => Ok(()),
+        Event::Receipt {
+            state, message_ids, ..
+        } => messages::receipt(platform, &instance, &state, &message_ids).await,
+        // Our own sends come back as echoes: the outbox already has them.
+        Event::Message { message, .. } if !message.from_me => {
+            messages::incoming(platform, &instance, &message).await
+        }
+        Event::Message { .. } | Event::Other { .. } => Ok(()),
     }
 }

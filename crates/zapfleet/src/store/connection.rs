@@ -2,6 +2,7 @@
 //! the workers schedule: provisioning, polls, reconnects, owed provider deletions.
 
 use super::instances::{COLUMNS, InstanceRow};
+use super::messages::Counter;
 use super::sql::{Arg, Sql};
 use super::{Store, StoreError};
 use crate::domain::{
@@ -101,6 +102,8 @@ pub struct StatusChange<'a> {
     pub login: Option<Option<Login>>,
     /// Reconnection schedule.
     pub reconnect: Reconnect,
+    /// When leaving `connected`: how long it lasted (counted in the daily statistics).
+    pub connected_ms: Option<i64>,
 }
 
 /// One line of an instance's status history.
@@ -349,6 +352,26 @@ impl Store {
         .bind(change.at.millis())
         .execute(&mut *tx)
         .await?;
+        if change.from == InstanceStatus::Connected && change.to == InstanceStatus::Disconnected {
+            super::messages::bump(
+                &mut tx,
+                change.id.as_str(),
+                change.at,
+                Counter::Disconnections,
+                1,
+            )
+            .await?;
+        }
+        if let Some(ms) = change.connected_ms.filter(|ms| *ms > 0) {
+            super::messages::bump(
+                &mut tx,
+                change.id.as_str(),
+                change.at,
+                Counter::ConnectedMs,
+                ms,
+            )
+            .await?;
+        }
         tx.commit().await?;
         Ok(true)
     }

@@ -4,6 +4,7 @@
 
 mod connection;
 mod instances;
+mod messages;
 mod sessions;
 mod sql;
 mod tokens;
@@ -11,6 +12,7 @@ mod users;
 
 pub use connection::{HistoryEntry, ProviderLink, Reconnect, StatusChange};
 pub use instances::{InstanceChanges, InstancePage, InstanceQuery, NewInstance, Pagination};
+pub use messages::{Counter, DayStats, MessageRecord, NewMessage};
 pub use sessions::SessionUser;
 pub use tokens::{NewToken, TokenOwner, TokenRecord};
 pub use users::{NewUser, UserRecord};

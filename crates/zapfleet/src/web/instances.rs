@@ -593,7 +593,12 @@ async fn save_config(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
-    let config = serde_json::json!({"autoReconnect": form.auto_reconnect.is_some()});
+    let id_typed = InstanceId::from_raw(id.as_str());
+    let mut settings = instances::get(&state.store, &signed.user.user_id, &id_typed)
+        .await?
+        .settings();
+    settings.auto_reconnect = form.auto_reconnect.is_some();
+    let config = settings.to_config();
     state
         .store
         .set_config(

@@ -1,6 +1,7 @@
 //! Background work. Each worker has a `try_execute_task` step that tests can call
 //! directly, and `run_until_stopped`, which steps it every tick until shutdown.
 
+pub mod outbox;
 pub mod poller;
 pub mod provisioner;
 pub mod reconnector;
@@ -63,6 +64,12 @@ pub fn spawn_all(
             platform.clone(),
             shutdown.clone(),
             |p| async move { reconnector::try_execute_task(&p).await },
+        )),
+        tokio::spawn(run_until_stopped(
+            "outbox",
+            platform.clone(),
+            shutdown.clone(),
+            |p| async move { outbox::try_execute_task(&p).await },
         )),
     ]
 }

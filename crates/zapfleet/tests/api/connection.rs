@@ -290,7 +290,11 @@ async fn automatic_reconnect_can_be_switched_off(app: TestApp) {
         .json()
         .await
         .unwrap();
-    assert_eq!(read, json!({"autoReconnect": false}));
+    assert_eq!(read["autoReconnect"], false);
+    assert_eq!(
+        read["messageDelayMinMs"], 1000,
+        "the other settings keep their defaults"
+    );
 
     let twin = app.twin(&instance).await;
     app.sandbox(

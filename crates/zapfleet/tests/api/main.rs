@@ -14,6 +14,7 @@ mod errors;
 mod instances;
 mod isolation;
 mod listing;
+mod messages;
 mod operations;
 mod restart;
 mod web;

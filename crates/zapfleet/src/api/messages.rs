@@ -1,0 +1,369 @@
+//! `/api/instances/{id}/messages`, `/api/instances/{id}/stats` and `/api/stats`.
+
+use super::auth::AuthUser;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::domain::{InstanceId, MessageKind, MessageStatus, Timestamp};
+use crate::error::{AppError, ErrorBody};
+use crate::i18n::Msg;
+use crate::services::messages::{self, MediaInput, SendInput};
+use crate::state::AppState;
+use crate::store::{DayStats, MessageRecord};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The message and statistics routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(send_message, list_messages))
+        .routes(routes!(instance_stats))
+        .routes(routes!(overview_stats))
+}
+
+/// Media to send.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MediaBody {
+    /// `image`, `video`, `document` or `audio`.
+    pub kind: MessageKind,
+    /// Where the provider downloads the file (http or https).
+    pub url: String,
+    /// Caption (up to 1024 characters).
+    pub caption: Option<String>,
+    /// File name shown for documents.
+    pub file_name: Option<String>,
+}
+
+/// A message to send: `text` or `media`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SendBody {
+    /// Recipient: a phone in any usual format (Brazil by default) or a group JID (`…@g.us`).
+    #[schema(example = "(11) 98888-7777")]
+    pub to: String,
+    /// The text (up to 4096 characters).
+    pub text: Option<String>,
+    /// A media message instead of text.
+    pub media: Option<MediaBody>,
+    /// Same key, same message: a retried request never sends twice (also `Idempotency-Key`).
+    pub idempotency_key: Option<String>,
+    /// How long to wait for the instance to be connected (default 300; 0 fails at once with 409).
+    pub wait_seconds: Option<u64>,
+}
+
+/// A message.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageBody {
+    /// Id (also the provider's `track_id`).
+    pub id: String,
+    /// `out` or `in`.
+    pub direction: &'static str,
+    /// Recipient or sender.
+    pub peer: String,
+    /// What it carries.
+    pub kind: MessageKind,
+    /// Text or caption.
+    pub text: Option<String>,
+    /// Media URL.
+    pub media_url: Option<String>,
+    /// `queued`, `sending`, `sent`, `delivered`, `read`, `failed` or `received`.
+    pub status: MessageStatus,
+    /// WhatsApp's message id.
+    pub provider_message_id: Option<String>,
+    /// Send attempts.
+    pub attempts: i64,
+    /// Why it failed (or the last transient error).
+    pub error: Option<String>,
+    /// Times (RFC 3339).
+    pub created_at: String,
+    /// When WhatsApp accepted it.
+    pub sent_at: Option<String>,
+    /// When it reached the phone.
+    pub delivered_at: Option<String>,
+    /// When it was read.
+    pub read_at: Option<String>,
+}
+
+fn time(t: Option<Timestamp>) -> Option<String> {
+    t.map(Timestamp::to_rfc3339)
+}
+
+impl From<MessageRecord> for MessageBody {
+    fn from(m: MessageRecord) -> Self {
+        Self {
+            id: m.id,
+            direction: if m.outgoing { "out" } else { "in" },
+            peer: m.peer,
+            kind: m.kind,
+            text: m.body,
+            media_url: m.media_url,
+            status: m.status,
+            provider_message_id: m.provider_message_id,
+            attempts: m.attempts,
+            error: m.error,
+            created_at: m.created_at.to_rfc3339(),
+            sent_at: time(m.sent_at),
+            delivered_at: time(m.delivered_at),
+            read_at: time(m.read_at),
+        }
+    }
+}
+
+/// Queue a message. Answers at once (`202`, status `queued`); it is sent in order,
+/// paced by the instance's delays. With a known idempotency key, answers `200`
+/// and the message already queued.
+#[utoipa::path(post, path = "/instances/{id}/messages", tag = "messages", request_body = SendBody,
+    params(("id" = String, Path, description = "Instance id"), ("Idempotency-Key" = Option<String>, Header, description = "Same as idempotencyKey")),
+    security(("bearer" = [])),
+    responses(
+        (status = 202, description = "Queued", body = MessageBody),
+        (status = 200, description = "Already queued with this idempotency key", body = MessageBody),
+        (status = 404, description = "No such instance of yours", body = ErrorBody),
+        (status = 409, description = "Not connected and waitSeconds is 0", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule", body = ErrorBody),
+    ))]
+async fn send_message(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SendBody>,
+) -> Result<Response, AppError> {
+    let header_key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let input = SendInput {
+        to: body.to,
+        text: body.text,
+        media: body.media.map(|m| MediaInput {
+            kind: m.kind,
+            url: m.url,
+            caption: m.caption,
+            file_name: m.file_name,
+        }),
+        idempotency_key: body.idempotency_key.or(header_key),
+        wait_secs: body.wait_seconds,
+    };
+    let (message, created) = messages::send(
+        &state.platform,
+        &user.user_id,
+        &InstanceId::from_raw(id),
+        input,
+    )
+    .await?;
+    let status = if created {
+        StatusCode::ACCEPTED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(MessageBody::from(message))).into_response())
+}
+
+/// Message list parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MessageParams {
+    /// `out` or `in`.
+    pub direction: Option<String>,
+    /// Only messages in this status.
+    pub status: Option<String>,
+    /// Page from 1.
+    pub page: Option<u32>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// A page of messages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageList {
+    /// Newest first.
+    pub items: Vec<MessageBody>,
+    /// Matching messages in all.
+    pub total: i64,
+    /// Page number.
+    pub page: u32,
+    /// Page size.
+    pub limit: u32,
+}
+
+fn bad(message: Msg, field: &str) -> AppError {
+    AppError::BadRequest {
+        message,
+        detail: None,
+        field: Some(field.to_owned()),
+    }
+}
+
+/// List an instance's messages, newest first.
+#[utoipa::path(get, path = "/instances/{id}/messages", tag = "messages", params(("id" = String, Path, description = "Instance id"), MessageParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = MessageList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_messages(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<MessageParams>,
+) -> Result<Json<MessageList>, AppError> {
+    let id = InstanceId::from_raw(id);
+    crate::services::instances::get(&state.store, &user.user_id, &id).await?;
+    let direction = match params.direction.as_deref() {
+        None | Some("") => None,
+        Some("out") => Some(true),
+        Some("in") => Some(false),
+        Some(_) => return Err(bad(Msg::BadQuery, "direction")),
+    };
+    let status = match params.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(MessageStatus::parse(s).ok_or_else(|| bad(Msg::BadStatus, "status"))?),
+    };
+    let limit = params.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(bad(Msg::BadLimit, "limit"));
+    }
+    let page = params.page.unwrap_or(1);
+    if page == 0 {
+        return Err(bad(Msg::BadPage, "page"));
+    }
+    let (items, total) = state
+        .store
+        .list_messages(&user.user_id, &id, direction, status, page, limit)
+        .await?;
+    Ok(Json(MessageList {
+        items: items.into_iter().map(Into::into).collect(),
+        total,
+        page,
+        limit,
+    }))
+}
+
+/// A period of days.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    /// First day, `YYYY-MM-DD` (default 30 days ago).
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD` (default today).
+    pub to: Option<String>,
+}
+
+/// Usage per day and in total.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsBody {
+    /// First day.
+    pub from: String,
+    /// Last day.
+    pub to: String,
+    /// Days with activity, oldest first.
+    pub days: Vec<DayStats>,
+    /// Sums over the period (`day` is empty).
+    pub total: DayStats,
+    /// Share of the period spent connected, 0 to 100 (counted when connections end).
+    pub uptime_percent: f64,
+}
+
+fn day(text: &str) -> Option<String> {
+    let ok = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    ok.then(|| text.to_owned())
+}
+
+async fn stats(
+    state: &AppState,
+    user: &AuthUser,
+    instance: Option<&InstanceId>,
+    params: StatsParams,
+) -> Result<Json<StatsBody>, AppError> {
+    let today = Timestamp::now().to_rfc3339()[..10].to_owned();
+    let month_ago = Timestamp::from_millis(Timestamp::now().millis() - 29 * 86_400_000)
+        .to_rfc3339()[..10]
+        .to_owned();
+    let from = match params.from {
+        Some(f) => day(&f).ok_or_else(|| bad(Msg::BadQuery, "from"))?,
+        None => month_ago,
+    };
+    let to = match params.to {
+        Some(t) => day(&t).ok_or_else(|| bad(Msg::BadQuery, "to"))?,
+        None => today,
+    };
+    if from > to {
+        return Err(bad(Msg::BadQuery, "from"));
+    }
+    let days = state
+        .store
+        .daily_stats(&user.user_id, instance, &from, &to)
+        .await?;
+    let mut total = DayStats::default();
+    for d in &days {
+        total.sent += d.sent;
+        total.received += d.received;
+        total.failed += d.failed;
+        total.delivered += d.delivered;
+        total.read += d.read;
+        total.disconnections += d.disconnections;
+        total.connected_ms += d.connected_ms;
+    }
+    let day_count = days_between(&from, &to).max(1) as f64;
+    let uptime_percent =
+        (total.connected_ms as f64 / (day_count * 86_400_000.0) * 100.0).clamp(0.0, 100.0);
+    Ok(Json(StatsBody {
+        from,
+        to,
+        days,
+        total,
+        uptime_percent,
+    }))
+}
+
+/// Days in `[from, to]` (both `YYYY-MM-DD`).
+fn days_between(from: &str, to: &str) -> i64 {
+    let parse = |d: &str| {
+        time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
+    };
+    match (parse(from), parse(to)) {
+        (Some(a), Some(b)) => (b - a).whole_days() + 1,
+        _ => 1,
+    }
+}
+
+/// Usage of one instance per day: messages sent, received, failed, delivered,
+/// read; disconnections and time connected.
+#[utoipa::path(get, path = "/instances/{id}/stats", tag = "messages", params(("id" = String, Path, description = "Instance id"), StatsParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = StatsBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn instance_stats(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<StatsParams>,
+) -> Result<Json<StatsBody>, AppError> {
+    let id = InstanceId::from_raw(id);
+    crate::services::instances::get(&state.store, &user.user_id, &id).await?;
+    stats(&state, &user, Some(&id), params).await
+}
+
+/// Usage of all your instances per day.
+#[utoipa::path(get, path = "/stats", tag = "messages", params(StatsParams), security(("bearer" = [])),
+    responses((status = 200, body = StatsBody), (status = 400, body = ErrorBody)))]
+async fn overview_stats(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiQuery(params): ApiQuery<StatsParams>,
+) -> Result<Json<StatsBody>, AppError> {
+    stats(&state, &user, None, params).await
+}

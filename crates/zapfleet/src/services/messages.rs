@@ -1,0 +1,242 @@
+//! Sending messages through the durable outbox, and recording what comes back
+//! (receipts, incoming messages).
+
+use super::platform::{Platform, jitter};
+use crate::domain::{
+    Instance, InstanceId, InstanceStatus, MessageKind, MessageStatus, Phone, Timestamp, UserId,
+};
+use crate::error::AppError;
+use crate::i18n::Msg;
+use crate::store::{MessageRecord, NewMessage};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// Longest text (WhatsApp allows 65,536; long texts are rarely intended).
+pub const MAX_TEXT_CHARS: usize = 4096;
+/// Longest wait for a connection before a queued message fails.
+pub const MAX_WAIT_SECS: u64 = 86_400;
+/// Wait for a connection when the request does not say.
+pub const DEFAULT_WAIT_SECS: u64 = 300;
+
+/// Media to send.
+#[derive(Debug, Clone)]
+pub struct MediaInput {
+    /// `image`, `video`, `document` or `audio`.
+    pub kind: MessageKind,
+    /// Where the provider downloads it (http or https).
+    pub url: String,
+    /// Caption.
+    pub caption: Option<String>,
+    /// File name shown for documents.
+    pub file_name: Option<String>,
+}
+
+/// A send request as received.
+#[derive(Debug, Clone)]
+pub struct SendInput {
+    /// Recipient: a phone (any format people write) or a group JID.
+    pub to: String,
+    /// Text, for a text message.
+    pub text: Option<String>,
+    /// Media, for a media message.
+    pub media: Option<MediaInput>,
+    /// Retries with the same key return the same message.
+    pub idempotency_key: Option<String>,
+    /// How long to wait for a connection (0: fail at once if disconnected).
+    pub wait_secs: Option<u64>,
+}
+
+/// Send order: increasing across the process (and across restarts, since it
+/// starts from the clock).
+fn next_seq() -> i64 {
+    static SEQ: OnceLock<AtomicI64> = OnceLock::new();
+    SEQ.get_or_init(|| AtomicI64::new(Timestamp::now().millis() * 1000))
+        .fetch_add(1, Ordering::SeqCst)
+}
+
+fn recipient(to: &str) -> Result<String, AppError> {
+    let to = to.trim();
+    if let Some(group) = to.strip_suffix("@g.us") {
+        if !group.is_empty()
+            && group.len() <= 40
+            && group.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+        {
+            return Ok(to.to_owned());
+        }
+        return Err(AppError::invalid("to", Msg::PhoneNotANumber));
+    }
+    Phone::parse(to)
+        .map(|p| p.digits().to_owned())
+        .map_err(|e| AppError::invalid("to", e))
+}
+
+/// Validates and queues a message. Returns it and whether it is new (`false`: the
+/// idempotency key was used before, and this is that message).
+#[tracing::instrument(skip_all, fields(user = %user, instance = %id))]
+pub async fn send(
+    platform: &Platform,
+    user: &UserId,
+    id: &InstanceId,
+    input: SendInput,
+) -> Result<(MessageRecord, bool), AppError> {
+    let instance = platform
+        .store
+        .get_instance(user, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let peer = recipient(&input.to)?;
+    let (kind, body, media_url, file_name) = match (input.text, input.media) {
+        (Some(text), None) => {
+            let text = text.trim().to_owned();
+            if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+                return Err(AppError::invalid("text", Msg::MessageTextInvalid));
+            }
+            (MessageKind::Text, Some(text), None, None)
+        }
+        (None, Some(media)) => {
+            let url = media.url.trim();
+            if !(url.starts_with("https://") || url.starts_with("http://"))
+                || url.len() > 2048
+                || media.kind == MessageKind::Text
+            {
+                return Err(AppError::invalid("media", Msg::MessageMediaInvalid));
+            }
+            if media
+                .caption
+                .as_ref()
+                .is_some_and(|c| c.chars().count() > 1024)
+            {
+                return Err(AppError::invalid("media", Msg::MessageMediaInvalid));
+            }
+            (
+                media.kind,
+                media.caption.filter(|c| !c.trim().is_empty()),
+                Some(url.to_owned()),
+                media.file_name,
+            )
+        }
+        _ => return Err(AppError::invalid("text", Msg::MessageTextOrMedia)),
+    };
+    if input
+        .idempotency_key
+        .as_ref()
+        .is_some_and(|k| k.is_empty() || k.len() > 200)
+    {
+        return Err(AppError::invalid(
+            "idempotencyKey",
+            Msg::IdempotencyKeyInvalid,
+        ));
+    }
+    let wait = input.wait_secs.unwrap_or(DEFAULT_WAIT_SECS);
+    if wait > MAX_WAIT_SECS {
+        return Err(AppError::invalid("waitSeconds", Msg::WaitInvalid));
+    }
+    if wait == 0 && instance.status != InstanceStatus::Connected {
+        return Err(AppError::Conflict {
+            field: "status",
+            message: Msg::NotConnected,
+        });
+    }
+    let new = NewMessage {
+        instance_id: id.clone(),
+        peer,
+        kind,
+        body,
+        media_url,
+        file_name,
+        idempotency_key: input.idempotency_key,
+        expires_at: Some(Timestamp::from_millis(
+            Timestamp::now().millis() + i64::try_from(wait * 1000).unwrap_or(i64::MAX),
+        )),
+        seq: next_seq(),
+    };
+    let (message, created) = platform.store.enqueue_message(new).await?;
+    if created {
+        publish(platform, &instance.user_id, &message);
+    }
+    Ok((message, created))
+}
+
+/// Tells the user's pages a message changed.
+pub fn publish(platform: &Platform, user: &UserId, message: &MessageRecord) {
+    platform.events.publish(
+        user,
+        "message.status",
+        serde_json::json!({"id": message.id, "instanceId": message.instance_id.as_str(), "status": message.status}),
+    );
+}
+
+/// The pause before the instance's next send: uniform in its configured
+/// `[messageDelayMinMs, messageDelayMaxMs]`.
+pub fn pacing_ms(instance: &Instance) -> i64 {
+    let settings = instance.settings();
+    let min = settings.message_delay_min_ms;
+    let max = settings.message_delay_max_ms.max(min);
+    let span = (max - min) as f64;
+    i64::try_from(min).unwrap_or(0) + (span * jitter()) as i64
+}
+
+/// Applies a delivery or read receipt from the provider.
+pub async fn receipt(
+    platform: &Platform,
+    instance: &Instance,
+    state: &str,
+    ids: &[String],
+) -> Result<(), AppError> {
+    let status = match state {
+        "Delivered" | "delivered" => MessageStatus::Delivered,
+        "Read" | "read" | "Played" | "played" => MessageStatus::Read,
+        _ => return Ok(()),
+    };
+    let moved = platform
+        .store
+        .apply_receipt(&instance.id, ids, status, Timestamp::now())
+        .await?;
+    if moved > 0 {
+        platform.events.publish(
+            &instance.user_id,
+            "message.receipt",
+            serde_json::json!({"instanceId": instance.id.as_str(), "status": status, "count": moved}),
+        );
+    }
+    Ok(())
+}
+
+/// Records an incoming message once; its text only if the instance keeps texts.
+pub async fn incoming(
+    platform: &Platform,
+    instance: &Instance,
+    message: &uazapi::webhook::MessageEvent,
+) -> Result<(), AppError> {
+    let keep_text = instance.settings().keep_incoming_text;
+    let kind = match message.message_type.as_str() {
+        "ImageMessage" => MessageKind::Image,
+        "VideoMessage" => MessageKind::Video,
+        "DocumentMessage" => MessageKind::Document,
+        "AudioMessage" => MessageKind::Audio,
+        _ => MessageKind::Text,
+    };
+    let peer = [&message.sender_pn, &message.chatid]
+        .into_iter()
+        .find(|p| !p.is_empty())
+        .map(|p| p.split('@').next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    let at = message
+        .timestamp_ms
+        .map_or_else(Timestamp::now, Timestamp::from_millis);
+    let body = keep_text
+        .then_some(message.text.as_str())
+        .filter(|t| !t.is_empty());
+    if platform
+        .store
+        .record_incoming(&instance.id, &message.messageid, &peer, kind, body, at)
+        .await?
+    {
+        platform.events.publish(
+            &instance.user_id,
+            "message.received",
+            serde_json::json!({"instanceId": instance.id.as_str(), "from": peer}),
+        );
+    }
+    Ok(())
+}

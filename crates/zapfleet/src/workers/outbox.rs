@@ -1,0 +1,304 @@
+//! The outbox: sends each instance's queued messages one at a time, in order,
+//! paced by the instance's delays, retried with backoff on transient failures,
+//! failed for good on refusals, and never sent twice.
+//!
+//! A message is marked `sending` (with a lease) before the provider is called,
+//! and carries our id as `track_id`. When the answer is lost (timeout, 5xx,
+//! crash), the send is "in doubt": after the lease, `/message/find` by `track_id`
+//! tells whether the provider has it; only if not is it queued again.
+
+use crate::domain::connection::reconnect_delay_ms;
+use crate::domain::{InstanceStatus, MessageKind, Timestamp};
+use crate::services::messages::{pacing_ms, publish};
+use crate::services::platform::{Platform, jitter};
+use crate::store::MessageRecord;
+use tokio::task::JoinSet;
+use uazapi::{MediaKind, ProviderError, SendMedia, SendText};
+
+/// How long a claimed send may take before it is in doubt.
+const LEASE_MS: i64 = 60_000;
+/// After a timeout the provider may still be working: look later than that.
+const TIMEOUT_DOUBT_MS: i64 = 30_000;
+/// Attempts before a message is failed for good.
+const MAX_ATTEMPTS: i64 = 10;
+/// Messages one instance may send in one step (when its delays are zero).
+const BURST: usize = 50;
+/// Instances served at once.
+const CONCURRENCY: usize = 8;
+
+/// One pass: expire messages that waited too long, settle sends in doubt, then
+/// send for every instance that may. Returns how many messages were sent.
+pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
+    let now = Timestamp::now();
+    for id in platform.store.expired_messages(now, 200).await? {
+        if platform
+            .store
+            .fail_message(&id, "the instance was not connected in time")
+            .await?
+        {
+            announce(platform, &id).await?;
+        }
+    }
+    for message in platform.store.sends_in_doubt(now, 100).await? {
+        settle_doubt(platform, &message).await?;
+    }
+    let mut running = JoinSet::new();
+    let mut sent = 0;
+    for instance in platform.store.outbox_instances(now, 100).await? {
+        while running.len() >= CONCURRENCY {
+            sent += running
+                .join_next()
+                .await
+                .and_then(Result::ok)
+                .and_then(Result::ok)
+                .unwrap_or(0);
+        }
+        let platform = platform.clone();
+        running.spawn(async move { send_for(&platform, &instance).await });
+    }
+    for result in running.join_all().await {
+        sent += result.unwrap_or(0);
+    }
+    Ok(sent)
+}
+
+async fn announce(platform: &Platform, id: &str) -> anyhow::Result<()> {
+    if let Some(message) = platform.store.message_by_id(id).await?
+        && let Some(instance) = platform.store.instance_by_id(&message.instance_id).await?
+    {
+        publish(platform, &instance.user_id, &message);
+    }
+    Ok(())
+}
+
+fn backoff(attempts: i64) -> i64 {
+    reconnect_delay_ms(u32::try_from(attempts).unwrap_or(u32::MAX), jitter()).min(60_000)
+}
+
+async fn token(
+    platform: &Platform,
+    instance: &crate::domain::InstanceId,
+) -> anyhow::Result<Option<String>> {
+    let link = platform.store.provider_link(instance).await?;
+    Ok(match link.and_then(|l| l.token_sealed) {
+        Some(sealed) => Some(platform.secrets.decrypt(&sealed)?),
+        None => None,
+    })
+}
+
+/// Sends the instance's messages in order while pacing allows.
+async fn send_for(
+    platform: &Platform,
+    instance_id: &crate::domain::InstanceId,
+) -> anyhow::Result<usize> {
+    let Some(token) = token(platform, instance_id).await? else {
+        return Ok(0);
+    };
+    let mut sent = 0;
+    for _ in 0..BURST {
+        let Some(instance) = platform.store.instance_by_id(instance_id).await? else {
+            break;
+        };
+        if instance.status != InstanceStatus::Connected {
+            break;
+        }
+        let now = Timestamp::now();
+        // The head of the queue waits its backoff, and everything behind it waits too.
+        let Some(message) = platform.store.next_queued(instance_id).await? else {
+            break;
+        };
+        if message.next_attempt_at > now
+            || !platform
+                .store
+                .claim_message(&message.id, Timestamp::from_millis(now.millis() + LEASE_MS))
+                .await?
+        {
+            break;
+        }
+        match deliver(platform, &token, &message).await {
+            Ok(provider_id) => {
+                record_sent(platform, &message, &provider_id, Timestamp::now()).await?;
+                sent += 1;
+                let pause = pacing_ms(&instance);
+                platform
+                    .store
+                    .set_next_send(
+                        instance_id,
+                        Timestamp::from_millis(Timestamp::now().millis() + pause),
+                    )
+                    .await?;
+                if pause > 0 {
+                    break;
+                }
+            }
+            Err(error) => {
+                handle_failure(platform, &message, &error).await?;
+                break;
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Records an accepted send, then the receipts that came before we could.
+async fn record_sent(
+    platform: &Platform,
+    message: &MessageRecord,
+    provider_id: &str,
+    at: Timestamp,
+) -> anyhow::Result<()> {
+    if platform
+        .store
+        .mark_sent(&message.id, provider_id, at)
+        .await?
+    {
+        platform
+            .store
+            .apply_pending_receipts(&message.instance_id, provider_id)
+            .await?;
+        announce(platform, &message.id).await?;
+    }
+    Ok(())
+}
+
+async fn deliver(
+    platform: &Platform,
+    token: &str,
+    message: &MessageRecord,
+) -> Result<String, ProviderError> {
+    let body = message.body.as_deref().unwrap_or_default();
+    let sent = match (message.kind, message.media_url.as_deref()) {
+        (MessageKind::Text, _) | (_, None) => {
+            platform
+                .provider
+                .send_text(
+                    token,
+                    SendText {
+                        number: &message.peer,
+                        text: body,
+                        track_id: &message.id,
+                    },
+                )
+                .await?
+        }
+        (kind, Some(url)) => {
+            let kind = match kind {
+                MessageKind::Image => MediaKind::Image,
+                MessageKind::Video => MediaKind::Video,
+                MessageKind::Audio => MediaKind::Audio,
+                _ => MediaKind::Document,
+            };
+            let media = SendMedia {
+                number: &message.peer,
+                kind,
+                file: url,
+                caption: body,
+                doc_name: message.file_name.as_deref().unwrap_or_default(),
+                track_id: &message.id,
+            };
+            platform.provider.send_media(token, media).await?
+        }
+    };
+    Ok(sent.messageid)
+}
+
+/// What a failed send means: refused (fail), not processed (queue again), or
+/// unknown (in doubt: check at the provider after a while).
+async fn handle_failure(
+    platform: &Platform,
+    message: &MessageRecord,
+    error: &ProviderError,
+) -> anyhow::Result<()> {
+    let now = Timestamp::now().millis();
+    let text = error.to_string();
+    tracing::warn!(message = %message.id, %error, attempt = message.attempts + 1, "send failed");
+    match error {
+        ProviderError::Rejected { .. } | ProviderError::NotFound => {
+            platform.store.fail_message(&message.id, &text).await?;
+            announce(platform, &message.id).await?;
+        }
+        // "No session" (the instance dropped) or a rate limit: nothing was sent.
+        ProviderError::Unauthorized { .. } => {
+            platform
+                .store
+                .requeue_message(&message.id, Timestamp::from_millis(now + 1_000), &text)
+                .await?;
+        }
+        ProviderError::RateLimited { retry_after } => {
+            let wait = retry_after.map_or_else(
+                || backoff(message.attempts + 1),
+                |d| i64::try_from(d.as_millis()).unwrap_or(60_000),
+            );
+            platform
+                .store
+                .requeue_message(&message.id, Timestamp::from_millis(now + wait), &text)
+                .await?;
+        }
+        ProviderError::Timeout => {
+            platform
+                .store
+                .extend_lease(
+                    &message.id,
+                    Timestamp::from_millis(now + TIMEOUT_DOUBT_MS),
+                    &text,
+                )
+                .await?;
+        }
+        ProviderError::Unavailable { .. } | ProviderError::UnexpectedResponse(_) => {
+            platform
+                .store
+                .extend_lease(
+                    &message.id,
+                    Timestamp::from_millis(now + backoff(message.attempts + 1)),
+                    &text,
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Settles a send whose answer was lost: sent if the provider has it, else queued
+/// again (or failed after too many attempts).
+async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::Result<()> {
+    let now = Timestamp::now().millis();
+    let Some(token) = token(platform, &message.instance_id).await? else {
+        return Ok(());
+    };
+    match platform.provider.find_sent(&token, &message.id).await {
+        Ok(Some(found)) => {
+            let at = found
+                .timestamp_ms
+                .map_or_else(Timestamp::now, Timestamp::from_millis);
+            record_sent(platform, message, &found.messageid, at).await?;
+        }
+        Ok(None) if message.attempts >= MAX_ATTEMPTS => {
+            platform
+                .store
+                .fail_message(
+                    &message.id,
+                    message.error.as_deref().unwrap_or("too many attempts"),
+                )
+                .await?;
+            announce(platform, &message.id).await?;
+        }
+        Ok(None) => {
+            let error = message.error.clone().unwrap_or_default();
+            platform
+                .store
+                .requeue_message(&message.id, Timestamp::from_millis(now), &error)
+                .await?;
+        }
+        Err(error) => {
+            platform
+                .store
+                .extend_lease(
+                    &message.id,
+                    Timestamp::from_millis(now + backoff(message.attempts)),
+                    &error.to_string(),
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
