@@ -118,6 +118,10 @@ function listen() {
   source.addEventListener("instance.created", () => htmx.trigger("#instance-table", "refresh"));
   source.addEventListener("instance.deleted", () => htmx.trigger("#instance-table", "refresh"));
   source.addEventListener("instance.provisioning", () => htmx.trigger("#instance-table", "refresh"));
+  const refreshMessages = () => { if (document.getElementById("messages-list")) htmx.trigger("#messages-list", "refresh"); };
+  source.addEventListener("message.status", refreshMessages);
+  source.addEventListener("message.receipt", refreshMessages);
+  source.addEventListener("message.received", refreshMessages);
   // EventSource reconnects by itself and sends Last-Event-ID.
 }
 

@@ -647,6 +647,37 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Messages sent and received since `from` (`YYYY-MM-DD`) for each of these
+    /// instances (one query for a whole page of the list).
+    pub async fn usage_since(
+        &self,
+        instances: &[InstanceId],
+        from: &str,
+    ) -> Result<std::collections::HashMap<String, (i64, i64)>, StoreError> {
+        if instances.is_empty() {
+            return Ok(Default::default());
+        }
+        let placeholders: Vec<String> = (0..instances.len())
+            .map(|i| format!("${}", i + 2))
+            .collect();
+        let sql = format!(
+            r#"SELECT "instanceId", CAST(SUM(sent) AS BIGINT), CAST(SUM(received) AS BIGINT) FROM instance_daily_stats
+               WHERE day >= $1 AND "instanceId" IN ({}) GROUP BY "instanceId""#,
+            placeholders.join(", ")
+        );
+        let mut query =
+            sqlx::query_as::<_, (String, i64, i64)>(AssertSqlSafe(sql)).bind(from.to_owned());
+        for id in instances {
+            query = query.bind(id.as_str().to_owned());
+        }
+        Ok(query
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|(id, s, r)| (id, (s, r)))
+            .collect())
+    }
+
     /// Daily statistics of one of the user's instances (or of all, with `None`),
     /// for days in `[from, to]` (`YYYY-MM-DD`), oldest first.
     pub async fn daily_stats(

@@ -2,7 +2,7 @@
 
 use super::session::{SignedIn, Visitor};
 use super::{PageCtx, message_page, render};
-use crate::domain::{Instance, InstanceId, InstanceStatus, LoginMethod, ProvisionState};
+use crate::domain::{Instance, InstanceId, InstanceStatus, LoginMethod, ProvisionState, Timestamp};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::services::{connection, instances};
@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/ui/instances/{id}/delete", post(delete))
         .route("/ui/instances/{id}/config", post(save_config))
         .route("/instances/{id}", get(detail))
+        .route(
+            "/ui/instances/{id}/messages",
+            get(messages).post(send_message),
+        )
 }
 
 /// One line of the table.
@@ -41,6 +45,8 @@ struct Row {
     status_label: &'static str,
     last_connection: Option<String>,
     pending: bool,
+    sent: i64,
+    received: i64,
 }
 
 fn status_label(l: Locale, status: InstanceStatus) -> &'static str {
@@ -64,6 +70,8 @@ fn row(l: Locale, i: &Instance) -> Row {
         status_label: status_label(l, i.status),
         last_connection: i.last_connection.map(|t| t.to_rfc3339()),
         pending: i.provision_state == ProvisionState::Pending,
+        sent: 0,
+        received: 0,
     }
 }
 
@@ -146,9 +154,20 @@ async fn load_table(
         .unwrap_or(u32::MAX)
         .div_ceil(PAGE_SIZE)
         .max(1);
+    let ids: Vec<InstanceId> = listed.items.iter().map(|i| i.id.clone()).collect();
+    let usage = state.store.usage_since(&ids, &days_ago(29)).await?;
+    let rows = listed
+        .items
+        .iter()
+        .map(|i| {
+            let mut r = row(l, i);
+            (r.sent, r.received) = usage.get(i.id.as_str()).copied().unwrap_or_default();
+            r
+        })
+        .collect();
     Ok(Table {
         l,
-        rows: listed.items.iter().map(|i| row(l, i)).collect(),
+        rows,
         total: listed.total,
         page,
         pages,
@@ -500,6 +519,10 @@ struct DetailPage {
     auto_reconnect: bool,
     connected: bool,
     history: Vec<(String, &'static str, &'static str, String, String)>,
+    totals: crate::store::DayStats,
+    uptime: String,
+    chart: String,
+    messages_html: String,
 }
 
 async fn detail(
@@ -536,6 +559,44 @@ async fn detail(
             )
         })
         .collect();
+    // The last 14 days, one entry per day (zeros included) for the chart.
+    let recorded = state
+        .store
+        .daily_stats(&signed.user.user_id, Some(&id), &days_ago(13), &days_ago(0))
+        .await?;
+    let days: Vec<crate::store::DayStats> = (0..14)
+        .rev()
+        .map(|n| {
+            let day = days_ago(n);
+            recorded
+                .iter()
+                .find(|d| d.day == day)
+                .cloned()
+                .unwrap_or(crate::store::DayStats {
+                    day,
+                    ..Default::default()
+                })
+        })
+        .collect();
+    let mut totals = crate::store::DayStats::default();
+    for d in &days {
+        totals.sent += d.sent;
+        totals.delivered += d.delivered;
+        totals.read += d.read;
+        totals.failed += d.failed;
+        totals.received += d.received;
+        totals.disconnections += d.disconnections;
+        totals.connected_ms += d.connected_ms;
+    }
+    let uptime = format!(
+        "{:.1}%",
+        (totals.connected_ms as f64 / (14.0 * 86_400_000.0) * 100.0).clamp(0.0, 100.0)
+    );
+    let chart = super::charts::messages_per_day(&days, l.t(Msg::StatSent), l.t(Msg::StatReceived));
+    let messages_html = messages_list(&state, &signed, &id)
+        .await?
+        .render()
+        .map_err(|e| AppError::Internal(e.into()))?;
     Ok(render(&DetailPage {
         page: PageCtx::new(&signed.visitor, &state),
         row: row(l, &instance),
@@ -544,6 +605,10 @@ async fn detail(
         auto_reconnect: instance.auto_reconnect(),
         connected: instance.status == InstanceStatus::Connected,
         history,
+        totals,
+        uptime,
+        chart,
+        messages_html,
     }))
 }
 
@@ -609,4 +674,103 @@ async fn save_config(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Redirect::to(&format!("/instances/{id}")).into_response())
+}
+
+/// `YYYY-MM-DD` of `n` days ago (UTC).
+fn days_ago(n: i64) -> String {
+    Timestamp::from_millis(Timestamp::now().millis() - n * 86_400_000)
+        .to_rfc3339()
+        .get(..10)
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[derive(Template)]
+#[template(path = "messages_list.html")]
+struct MessagesList {
+    l: Locale,
+    id: String,
+    /// (time, outgoing, peer, text, status)
+    messages: Vec<(String, bool, String, String, &'static str)>,
+}
+
+async fn messages_list(
+    state: &AppState,
+    signed: &SignedIn,
+    id: &InstanceId,
+) -> Result<MessagesList, AppError> {
+    let (items, _) = state
+        .store
+        .list_messages(&signed.user.user_id, id, None, None, 1, 20)
+        .await?;
+    Ok(MessagesList {
+        l: signed.visitor.locale,
+        id: id.to_string(),
+        messages: items
+            .into_iter()
+            .map(|m| {
+                let text = m.body.clone().or(m.media_url.clone()).unwrap_or_default();
+                (
+                    m.created_at.to_rfc3339(),
+                    m.outgoing,
+                    m.peer,
+                    text,
+                    m.status.as_str(),
+                )
+            })
+            .collect(),
+    })
+}
+
+async fn messages(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = InstanceId::from_raw(id);
+    instances::get(&state.store, &signed.user.user_id, &id).await?;
+    Ok(render(&messages_list(&state, &signed, &id).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SendForm {
+    to: String,
+    text: String,
+    _csrf: String,
+}
+
+/// The instance page's send form: queues the message, answers the list and a toast.
+async fn send_message(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<SendForm>,
+) -> Result<Response, AppError> {
+    signed.visitor.check_csrf(Some(&form._csrf))?;
+    let id = InstanceId::from_raw(id);
+    let l = signed.visitor.locale;
+    let input = crate::services::messages::SendInput {
+        to: form.to,
+        text: Some(form.text),
+        media: None,
+        idempotency_key: None,
+        wait_secs: None,
+    };
+    let (message, kind) =
+        match crate::services::messages::send(&state.platform, &signed.user.user_id, &id, input)
+            .await
+        {
+            Ok(_) => (l.t(Msg::MessageQueued).to_owned(), "success"),
+            Err(AppError::Invalid { message, .. } | AppError::Conflict { message, .. }) => {
+                (l.t(message).to_owned(), "error")
+            }
+            Err(other) => return Err(other),
+        };
+    Ok(trigger(
+        render(&messages_list(&state, &signed, &id).await?),
+        "toast",
+        &message,
+        kind,
+    ))
 }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod charts;
 mod instances;
 mod rate_limit;
 pub mod session;

@@ -180,4 +180,43 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
         .await;
     wait_for_badge(&browser, "Conectado").await;
     browser.screenshot(&shots.join("09-reconnected.png")).await;
+
+    // Send a message from the instance page: it appears, and moves to "read" live.
+    browser
+        .script("document.getElementById('connect-dialog').close()")
+        .await;
+    browser
+        .type_into(&browser.find("#send-to").await, "(11) 97777-6666")
+        .await;
+    browser
+        .type_into(&browser.find("#send-text").await, "Olá do zapfleet")
+        .await;
+    browser
+        .click(&browser.find("[data-testid=send-message]").await)
+        .await;
+    browser
+        .wait_for("the message to be read", || async {
+            let status = browser.find_now("[data-testid=message-status]").await?;
+            (browser.text(&status).await == "read").then_some(())
+        })
+        .await;
+    browser.goto(&browser.url().await).await;
+    let stats = browser
+        .text(&browser.find("[data-testid=stats]").await)
+        .await;
+    assert!(
+        stats.contains("Enviadas\n1") || stats.contains("Enviadas 1"),
+        "{stats}"
+    );
+    assert!(
+        browser
+            .script("return document.querySelectorAll('svg.chart rect').length")
+            .await
+            .as_u64()
+            .unwrap()
+            == 28
+    );
+    browser
+        .screenshot(&shots.join("10-messages-and-stats.png"))
+        .await;
 }

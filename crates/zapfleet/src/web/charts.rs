@@ -1,0 +1,86 @@
+//! Small SVG charts drawn on the server: readable without JavaScript, and made
+//! only of numbers and fixed labels (nothing from users goes into them).
+
+use crate::store::DayStats;
+use std::fmt::Write;
+
+/// Bars of messages sent and received per day, for `days` (oldest first, one
+/// entry per day, zeros included).
+pub fn messages_per_day(days: &[DayStats], sent_label: &str, received_label: &str) -> String {
+    const WIDTH: usize = 560;
+    const HEIGHT: usize = 160;
+    const BOTTOM: usize = 20;
+    let max = days
+        .iter()
+        .map(|d| d.sent.max(d.received))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let slot = WIDTH / days.len().max(1);
+    let bar = (slot.saturating_sub(6) / 2).max(2);
+    let scale =
+        |n: i64| ((n.max(0) as f64 / max as f64) * (HEIGHT - BOTTOM - 10) as f64).round() as usize;
+    let mut svg = format!(
+        r##"<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{sent_label} / {received_label}" xmlns="http://www.w3.org/2000/svg">"##
+    );
+    for (i, day) in days.iter().enumerate() {
+        let x = i * slot + 3;
+        let (hs, hr) = (scale(day.sent), scale(day.received));
+        let base = HEIGHT - BOTTOM;
+        let _ = write!(
+            svg,
+            r##"<rect x="{x}" y="{}" width="{bar}" height="{hs}" fill="#0b6b3a"><title>{} {sent_label}: {}</title></rect><rect x="{}" y="{}" width="{bar}" height="{hr}" fill="#1565c0"><title>{} {received_label}: {}</title></rect>"##,
+            base - hs,
+            day.day,
+            day.sent,
+            x + bar,
+            base - hr,
+            day.day,
+            day.received
+        );
+        if i % 2 == 0 {
+            let _ = write!(
+                svg,
+                r##"<text x="{x}" y="{}" font-size="10" fill="#4f5b55">{}</text>"##,
+                HEIGHT - 5,
+                day.day.get(5..).unwrap_or("")
+            );
+        }
+    }
+    let _ = write!(
+        svg,
+        r##"<line x1="0" y1="{y}" x2="{WIDTH}" y2="{y}" stroke="#b8c2bd"/><text x="{}" y="12" font-size="10" fill="#4f5b55" text-anchor="end">max {max}</text></svg>"##,
+        WIDTH - 2,
+        y = HEIGHT - BOTTOM
+    );
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_one_pair_of_bars_a_day_scaled_to_the_largest() {
+        let days = vec![
+            DayStats {
+                day: "2026-11-28".into(),
+                sent: 10,
+                received: 5,
+                ..Default::default()
+            },
+            DayStats {
+                day: "2026-11-29".into(),
+                sent: 0,
+                received: 0,
+                ..Default::default()
+            },
+        ];
+        let svg = messages_per_day(&days, "Enviadas", "Recebidas");
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("<rect").count(), 4);
+        assert!(svg.contains("2026-11-28 Enviadas: 10"));
+        assert!(svg.contains("max 10"));
+        assert!(!svg.contains("style="), "the CSP forbids inline styles");
+    }
+}
