@@ -129,6 +129,14 @@ impl Application {
         let platform = self.state.platform.clone();
         let (stop, stopped) = watch::channel(false);
         let boot = tokio::spawn(async move {
+            match platform.store.end_send_leases().await {
+                Ok(0) => {}
+                Ok(count) => tracing::warn!(
+                    count,
+                    "sends interrupted by the last stop are checked at the provider"
+                ),
+                Err(error) => tracing::warn!(%error, "cannot look for interrupted sends"),
+            }
             match reconcile(&platform).await {
                 Ok(count) => tracing::info!(count, "reconciled with the provider"),
                 Err(error) => tracing::warn!(%error, "reconciliation failed; polls will converge"),

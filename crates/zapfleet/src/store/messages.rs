@@ -493,6 +493,17 @@ impl Store {
         rows.into_iter().map(MessageRecord::try_from).collect()
     }
 
+    /// At start-up nothing of ours is in flight: sends left `sending` by a
+    /// crash are in doubt now, not when their lease ends. (With several
+    /// servers on one database this would cut short another server's lease.)
+    pub async fn end_send_leases(&self) -> Result<u64, StoreError> {
+        let done =
+            sqlx::query(r#"UPDATE message SET "nextAttemptAt" = 0 WHERE status = 'sending'"#)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected())
+    }
+
     /// When the instance may send again (pacing).
     pub async fn set_next_send(
         &self,

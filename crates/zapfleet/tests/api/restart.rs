@@ -205,3 +205,142 @@ async fn killed_server_converges(backend: Backend) {
     );
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_send_sends_every_message_exactly_once() {
+    let Some(database) = fresh_database(Backend::Postgres).await else {
+        return;
+    };
+    let data_dir = std::env::temp_dir().join(format!("zapfleet-midsend-{}", nanoid::nanoid!(8)));
+    let (_sandbox, line) = start(
+        &["sandbox", "--listen", "127.0.0.1:0", "--admin-token", "adm"],
+        &[],
+        "uazapi sandbox: ",
+    );
+    let sandbox = line
+        .split("uazapi sandbox: ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let env = vec![
+        ("DATABASE_URL", database.url.clone()),
+        ("UAZAPI_URL", sandbox.clone()),
+        ("UAZAPI_ADMIN_TOKEN", "adm".to_owned()),
+        ("ZAPFLEET_LISTEN", format!("127.0.0.1:{port}")),
+        ("ZAPFLEET_DATA_DIR", data_dir.display().to_string()),
+    ];
+    let cli = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zapfleet"));
+        command.args(args).env_remove("ZAPFLEET_CONFIG");
+        for (key, value) in &env {
+            command.env(key, value);
+        }
+        command.output().expect("cli")
+    };
+    assert!(
+        cli(&[
+            "user",
+            "create",
+            "--email",
+            "ana@loja.com.br",
+            "--password",
+            "segredo123"
+        ])
+        .status
+        .success()
+    );
+    let token = String::from_utf8(cli(&["token", "create", "--email", "ana@loja.com.br"]).stdout)
+        .unwrap()
+        .trim()
+        .to_owned();
+    let http = reqwest::Client::new();
+
+    let (server, _) = start(&["serve"], &env, "zapfleet is running");
+    wait_until_ready(&http, &base).await;
+    let created: Value = http
+        .post(format!("{base}/api/instances"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Envio interrompido", "phone": "11 98888-7777"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let started: Value = http
+        .post(format!("{base}/api/instances/{id}/connect"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    http.post(format!("{sandbox}/sandbox/phone/scan"))
+        .json(&json!({"qrcode": started["login"]["qrcode"]}))
+        .send()
+        .await
+        .unwrap();
+    http.put(format!("{base}/api/instances/{id}/config"))
+        .bearer_auth(&token)
+        .json(&json!({"messageDelayMinMs": 20, "messageDelayMaxMs": 40}))
+        .send()
+        .await
+        .unwrap();
+    for n in 0..60 {
+        let queued = http
+            .post(format!("{base}/api/instances/{id}/messages"))
+            .bearer_auth(&token)
+            .json(&json!({"to": "11977776666", "text": format!("k-{n:02}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(queued.status(), StatusCode::ACCEPTED);
+    }
+    // Let some go out, then kill the server in the middle of the queue.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    drop(server);
+
+    let (_server, _) = start(&["serve"], &env, "zapfleet is running");
+    wait_until_ready(&http, &base).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let all: Vec<Value> = http
+            .get(format!("{sandbox}/sandbox/instances"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let twin = all
+            .iter()
+            .find(|i| i["name"] == created["instanceKey"])
+            .unwrap();
+        if twin["sentCount"] == 60 {
+            assert_eq!(twin["sentTwice"], 0, "nothing sent twice across the crash");
+            let order: Vec<&str> = twin["sent"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["text"].as_str().unwrap())
+                .collect();
+            let expected: Vec<String> = (0..60).map(|n| format!("k-{n:02}")).collect();
+            assert_eq!(order, expected, "in order across the crash");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not all sent after the restart: {}",
+            twin["sentCount"]
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
