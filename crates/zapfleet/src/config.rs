@@ -41,6 +41,8 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// Worker timings (not configurable from outside; tests shorten them).
     pub tuning: Tuning,
+    /// Let forward webhooks reach loopback and private addresses (`ZAPFLEET_ALLOW_PRIVATE_WEBHOOKS`).
+    pub allow_private_webhooks: bool,
 }
 
 /// The TOML file's keys; all optional.
@@ -120,6 +122,8 @@ impl Config {
                 .map(|u| u.trim_end_matches('/').to_owned()),
             secret_key: env("ZAPFLEET_SECRET_KEY").or(from_file.secret_key),
             tuning: Tuning::default(),
+            allow_private_webhooks: env("ZAPFLEET_ALLOW_PRIVATE_WEBHOOKS")
+                .is_some_and(|v| v == "true" || v == "1"),
         })
     }
 }

@@ -246,6 +246,9 @@ catalog! {
     StatDisconnections => "Quedas", "Disconnections";
     StatUptime => "Tempo conectado", "Time connected";
     Last14Days => "Últimos 14 dias", "Last 14 days";
+    WebhookSecretInvalid => "O segredo do webhook precisa de 16 a 200 caracteres.", "The webhook secret needs 16 to 200 characters.";
+    WebhookUrlInvalid => "Informe um endereço http(s) válido que resolva.", "Give a valid http(s) URL that resolves.";
+    WebhookUrlInternal => "Esse endereço aponta para uma rede interna e não é permitido.", "This URL points to an internal network and is not allowed.";
     AlreadyConnected => "Esta instância já está conectada.", "This instance is already connected.";
     PhoneNeededForCode => "Para conectar com código, cadastre o telefone da instância.", "To connect with a code, set the instance's phone first.";
     ProviderUnavailable => "O provedor do WhatsApp está indisponível. Nada foi perdido; tente de novo em instantes.", "The WhatsApp provider is unavailable. Nothing was lost; try again shortly.";

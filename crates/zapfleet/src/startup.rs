@@ -83,6 +83,11 @@ impl Application {
             events: Arc::new(EventHub::default()),
             public_url,
             tuning: config.tuning,
+            allow_private_webhooks: config.allow_private_webhooks,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .context("cannot build the webhook client")?,
         };
         let web = WebConfig {
             secure_cookies: platform.public_url.starts_with("https://"),

@@ -244,14 +244,16 @@ async fn put_config(
             crate::i18n::Msg::DelaysInvalid,
         ));
     }
+    if let Some(webhook) = &settings.forward_webhook {
+        super::forwarding::validate(&state, webhook).await?;
+    }
+    let id = InstanceId::from_raw(id);
+    let config = settings.to_config();
     state
         .store
-        .set_config(
-            &user.user_id,
-            &InstanceId::from_raw(id),
-            &settings.to_config(),
-        )
+        .set_config(&user.user_id, &id, &config)
         .await?
         .ok_or(AppError::NotFound)?;
+    state.store.record_config(&id, &config).await?;
     Ok(Json(settings))
 }

@@ -5,6 +5,7 @@ pub mod connection;
 mod docs;
 mod events;
 pub mod extract;
+mod forwarding;
 mod health;
 pub mod instances;
 mod messages;
@@ -41,7 +42,7 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         (name = "connection", description = "Connecting, logging out, status and settings"),
         (name = "events", description = "Live events (Server-Sent Events)"),
         (name = "messages", description = "Sending and receiving messages; usage statistics"),
-        (name = "webhooks", description = "Where the provider posts its events"),
+        (name = "webhooks", description = "Webhooks: where the provider posts, and yours (signed forwards, delivery log, dead letters)"),
         (name = "operations", description = "Health, readiness, metrics")
     )
 )]
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(connection::router())
                 .merge(events::router())
                 .merge(messages::router())
+                .merge(forwarding::router())
                 .merge(webhooks::router()),
         )
         .merge(health::router())

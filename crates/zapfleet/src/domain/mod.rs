@@ -27,5 +27,5 @@ pub use instance_status::InstanceStatus;
 pub use listing::{Cursor, CursorError, InstanceSort, SortField, SortValue};
 pub use message::{MessageKind, MessageStatus};
 pub use phone::{Phone, PhoneError};
-pub use settings::InstanceSettings;
+pub use settings::{ForwardWebhook, InstanceSettings};
 pub use timestamp::Timestamp;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 pub const MAX_DELAY_MS: u64 = 600_000;
 
 /// How an instance behaves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct InstanceSettings {
     /// Reconnect automatically after an unexpected drop (never after a logout).
@@ -17,6 +17,33 @@ pub struct InstanceSettings {
     pub message_delay_max_ms: u64,
     /// Keep the text of incoming messages (metadata is always kept).
     pub keep_incoming_text: bool,
+    /// Where this instance's events are forwarded (signed with HMAC-SHA256).
+    pub forward_webhook: Option<ForwardWebhook>,
+}
+
+/// A user's own URL that receives events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ForwardWebhook {
+    /// An http(s) URL on the public internet.
+    pub url: String,
+    /// Event kinds to forward (`instance.status`, `message.status`, `message.received`…); empty forwards all.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// The key of the `X-Zapfleet-Signature` HMAC-SHA256 (16 to 200 characters).
+    pub secret: String,
+}
+
+impl ForwardWebhook {
+    /// Whether this webhook wants events of this kind.
+    pub fn wants(&self, kind: &str) -> bool {
+        self.events.is_empty() || self.events.iter().any(|e| e == kind)
+    }
+
+    /// Whether the secret is long enough to sign with.
+    pub fn secret_valid(&self) -> bool {
+        (16..=200).contains(&self.secret.chars().count())
+    }
 }
 
 impl Default for InstanceSettings {
@@ -26,6 +53,7 @@ impl Default for InstanceSettings {
             message_delay_min_ms: 1_000,
             message_delay_max_ms: 3_000,
             keep_incoming_text: true,
+            forward_webhook: None,
         }
     }
 }
@@ -44,7 +72,7 @@ impl InstanceSettings {
     }
 
     /// The stored document.
-    pub fn to_config(self) -> serde_json::Value {
+    pub fn to_config(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
 }

@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod connection;
+pub mod forwarding;
 pub mod instances;
 pub mod messages;
 pub mod platform;
 pub mod provisioning;
+pub mod ssrf;
 pub mod webhooks;

@@ -20,6 +20,8 @@ pub struct Tuning {
     pub poll_disconnected: Duration,
     /// Polls running at once.
     pub poll_concurrency: usize,
+    /// First wait before retrying a forward webhook (doubles each time, capped at 5 min).
+    pub forward_retry_base: Duration,
 }
 
 impl Default for Tuning {
@@ -30,6 +32,7 @@ impl Default for Tuning {
             poll_connected: Duration::from_secs(60),
             poll_disconnected: Duration::from_secs(300),
             poll_concurrency: 8,
+            forward_retry_base: Duration::from_secs(1),
         }
     }
 }
@@ -49,6 +52,10 @@ pub struct Platform {
     pub public_url: String,
     /// Timings.
     pub tuning: Tuning,
+    /// Let forward webhooks reach internal addresses (`ZAPFLEET_ALLOW_PRIVATE_WEBHOOKS`).
+    pub allow_private_webhooks: bool,
+    /// The client that posts forward webhooks.
+    pub http: reqwest::Client,
 }
 
 impl Platform {

@@ -3,6 +3,7 @@
 //! sees sqlx.
 
 mod connection;
+mod forwarding;
 mod instances;
 mod messages;
 mod sessions;
@@ -11,6 +12,7 @@ mod tokens;
 mod users;
 
 pub use connection::{HistoryEntry, ProviderLink, Reconnect, StatusChange};
+pub use forwarding::Delivery;
 pub use instances::{InstanceChanges, InstancePage, InstanceQuery, NewInstance, Pagination};
 pub use messages::{Counter, DayStats, MessageRecord, NewMessage};
 pub use sessions::SessionUser;

@@ -1,6 +1,7 @@
 //! Background work. Each worker has a `try_execute_task` step that tests can call
 //! directly, and `run_until_stopped`, which steps it every tick until shutdown.
 
+pub mod forwarder;
 pub mod outbox;
 pub mod poller;
 pub mod provisioner;
@@ -71,5 +72,12 @@ pub fn spawn_all(
             shutdown.clone(),
             |p| async move { outbox::try_execute_task(&p).await },
         )),
+        tokio::spawn(run_until_stopped(
+            "forwarder",
+            platform.clone(),
+            shutdown.clone(),
+            |p| async move { forwarder::try_execute_task(&p).await },
+        )),
+        tokio::spawn(forwarder::run_fan_out(platform.clone(), shutdown.clone())),
     ]
 }

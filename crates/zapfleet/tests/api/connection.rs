@@ -254,9 +254,11 @@ async fn a_dropped_connection_comes_back_by_itself_but_a_logout_stays_out(app: T
         status["instance"]["status"], "disconnected",
         "a logout is never reconnected"
     );
-    assert_eq!(
-        status["history"][0]["reason"],
-        "logout requested by the user"
+    // The user's request or the provider's webhook about it, whichever came first.
+    let reason = status["history"][0]["reason"].as_str().unwrap();
+    assert!(
+        ["logout requested by the user", "401: logged out by the API"].contains(&reason),
+        "{reason}"
     );
     assert_eq!(app.twin(&instance).await["status"], "disconnected");
 

@@ -180,6 +180,19 @@ impl Drop for TestApp {
     }
 }
 
+tokio::task_local! {
+    /// Set by the SSRF test to run an app that refuses private webhook URLs.
+    pub static REFUSE_PRIVATE_WEBHOOKS: bool;
+}
+
+/// Tests receive forward webhooks on loopback, so they allow private URLs,
+/// except where a test says otherwise.
+fn allow_private_webhooks() -> bool {
+    !REFUSE_PRIVATE_WEBHOOKS
+        .try_with(|refuse| *refuse)
+        .unwrap_or(false)
+}
+
 /// Worker timings short enough for tests to watch them work.
 pub fn fast_tuning() -> Tuning {
     Tuning {
@@ -188,6 +201,7 @@ pub fn fast_tuning() -> Tuning {
         poll_connected: Duration::from_millis(300),
         poll_disconnected: Duration::from_millis(300),
         poll_concurrency: 8,
+        forward_retry_base: Duration::from_millis(5),
     }
 }
 
@@ -210,6 +224,7 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
         public_url: None,
         secret_key: Some("42".repeat(32)),
         tuning: fast_tuning(),
+        allow_private_webhooks: allow_private_webhooks(),
     };
     let app = Application::build(&config).await.expect("build app");
     let address = format!("http://{}", app.local_addr().expect("address"));

@@ -11,6 +11,7 @@ mod cli;
 mod concurrency;
 mod connection;
 mod errors;
+mod forwarding;
 mod instances;
 mod isolation;
 mod listing;
