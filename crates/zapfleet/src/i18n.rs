@@ -249,6 +249,12 @@ catalog! {
     WebhookSecretInvalid => "O segredo do webhook precisa de 16 a 200 caracteres.", "The webhook secret needs 16 to 200 characters.";
     WebhookUrlInvalid => "Informe um endereço http(s) válido que resolva.", "Give a valid http(s) URL that resolves.";
     WebhookUrlInternal => "Esse endereço aponta para uma rede interna e não é permitido.", "This URL points to an internal network and is not allowed.";
+    KeepIncomingText => "Guardar o texto das mensagens recebidas", "Keep the text of incoming messages";
+    DelayMin => "Intervalo mínimo entre envios (ms)", "Shortest pause between sends (ms)";
+    DelayMax => "Intervalo máximo entre envios (ms)", "Longest pause between sends (ms)";
+    ForwardUrl => "Webhook de encaminhamento (sua URL)", "Forward webhook (your URL)";
+    ForwardEvents => "Eventos (separados por vírgula; vazio = todos)", "Events (comma-separated; empty = all)";
+    ForwardSecret => "Segredo da assinatura (16+ caracteres)", "Signing secret (16+ characters)";
     AlreadyConnected => "Esta instância já está conectada.", "This instance is already connected.";
     PhoneNeededForCode => "Para conectar com código, cadastre o telefone da instância.", "To connect with a code, set the instance's phone first.";
     ProviderUnavailable => "O provedor do WhatsApp está indisponível. Nada foi perdido; tente de novo em instantes.", "The WhatsApp provider is unavailable. Nothing was lost; try again shortly.";

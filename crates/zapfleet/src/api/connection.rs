@@ -245,7 +245,7 @@ async fn put_config(
         ));
     }
     if let Some(webhook) = &settings.forward_webhook {
-        super::forwarding::validate(&state, webhook).await?;
+        crate::services::forwarding::validate_webhook(&state.platform, webhook).await?;
     }
     let id = InstanceId::from_raw(id);
     let config = settings.to_config();

@@ -6,7 +6,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::domain::{ForwardWebhook, InstanceId};
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::Msg;
-use crate::services::ssrf::{UrlRefusal, check_url};
+use crate::services::forwarding::validate_webhook;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -23,28 +23,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_deliveries))
         .routes(routes!(replay_delivery))
         .routes(routes!(config_history))
-}
-
-/// Checks a forward webhook: a public http(s) URL (unless the admin allows
-/// private ones) and a secret long enough to sign with.
-pub async fn validate(state: &AppState, webhook: &ForwardWebhook) -> Result<(), AppError> {
-    if !webhook.secret_valid() {
-        return Err(AppError::invalid(
-            "forwardWebhook.secret",
-            Msg::WebhookSecretInvalid,
-        ));
-    }
-    match check_url(&webhook.url, state.platform.allow_private_webhooks).await {
-        Ok(()) => Ok(()),
-        Err(UrlRefusal::Internal(_)) => Err(AppError::invalid(
-            "forwardWebhook.url",
-            Msg::WebhookUrlInternal,
-        )),
-        Err(_) => Err(AppError::invalid(
-            "forwardWebhook.url",
-            Msg::WebhookUrlInvalid,
-        )),
-    }
 }
 
 /// Your own webhook: receives the events of all your instances.
@@ -70,7 +48,7 @@ async fn put_webhook(
     user: AuthUser,
     ApiJson(webhook): ApiJson<ForwardWebhook>,
 ) -> Result<Json<ForwardWebhook>, AppError> {
-    validate(&state, &webhook).await?;
+    validate_webhook(&state.platform, &webhook).await?;
     state
         .store
         .set_user_webhook(&user.user_id, Some(&webhook))
@@ -97,6 +75,10 @@ pub struct DeliveryParams {
     pub status: Option<String>,
     /// At most this many (1 to 500, default 100).
     pub limit: Option<i64>,
+    /// Only deliveries about this instance (its delivery log).
+    #[serde(rename = "instanceId")]
+    #[param(rename = "instanceId")]
+    pub instance_id: Option<String>,
 }
 
 /// A forward webhook delivery.
@@ -143,9 +125,10 @@ async fn list_deliveries(
         });
     }
     let limit = params.limit.unwrap_or(100).clamp(1, 500);
+    let instance = params.instance_id.as_deref().filter(|i| !i.is_empty());
     let items = state
         .store
-        .list_deliveries(&user.user_id, status, limit)
+        .list_deliveries(&user.user_id, status, instance, limit)
         .await?;
     Ok(Json(
         items

@@ -6,9 +6,11 @@
 //! `v1` is HMAC-SHA256 with the webhook's secret over `"<t>.<body>"`.
 
 use super::platform::Platform;
-use super::ssrf::check_url;
+use super::ssrf::{UrlRefusal, check_url};
 use crate::domain::{ForwardWebhook, InstanceId, Timestamp};
+use crate::error::AppError;
 use crate::events::Event;
+use crate::i18n::Msg;
 use crate::store::Delivery;
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -17,6 +19,31 @@ use std::time::Duration;
 pub const MAX_ATTEMPTS: i64 = 10;
 /// How long one delivery may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Checks a forward webhook: a public http(s) URL (unless the admin allows
+/// private ones) and a secret long enough to sign with.
+pub async fn validate_webhook(
+    platform: &Platform,
+    webhook: &ForwardWebhook,
+) -> Result<(), AppError> {
+    if !webhook.secret_valid() {
+        return Err(AppError::invalid(
+            "forwardWebhook.secret",
+            Msg::WebhookSecretInvalid,
+        ));
+    }
+    match check_url(&webhook.url, platform.allow_private_webhooks).await {
+        Ok(()) => Ok(()),
+        Err(UrlRefusal::Internal(_)) => Err(AppError::invalid(
+            "forwardWebhook.url",
+            Msg::WebhookUrlInternal,
+        )),
+        Err(_) => Err(AppError::invalid(
+            "forwardWebhook.url",
+            Msg::WebhookUrlInvalid,
+        )),
+    }
+}
 
 /// HMAC-SHA256 (RFC 2104).
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {

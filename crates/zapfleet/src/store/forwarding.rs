@@ -194,6 +194,7 @@ impl Store {
         &self,
         user: &UserId,
         status: Option<&str>,
+        instance: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Delivery>, StoreError> {
         let filter = match status {
@@ -202,14 +203,21 @@ impl Store {
             Some("dead") => "AND status = 'dead'",
             _ => "",
         };
+        let only = if instance.is_some() {
+            r#"AND "instanceId" = $3"#
+        } else {
+            ""
+        };
         let sql = format!(
-            r#"SELECT {COLUMNS} FROM webhook_delivery WHERE "userId" = $1 {filter} ORDER BY "createdAt" DESC, id LIMIT $2"#
+            r#"SELECT {COLUMNS} FROM webhook_delivery WHERE "userId" = $1 {filter} {only} ORDER BY "createdAt" DESC, id LIMIT $2"#
         );
-        let rows: Vec<DeliveryRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let mut query = sqlx::query_as::<_, DeliveryRow>(sqlx::AssertSqlSafe(sql))
             .bind(user.as_str().to_owned())
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await?;
+            .bind(limit);
+        if let Some(instance) = instance {
+            query = query.bind(instance.to_owned());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 

@@ -516,7 +516,11 @@ struct DetailPage {
     row: Row,
     profile_name: String,
     provision_error: Option<String>,
-    auto_reconnect: bool,
+    settings: crate::domain::InstanceSettings,
+    settings_error: Option<String>,
+    hook_url: String,
+    hook_events: String,
+    hook_secret: String,
     connected: bool,
     history: Vec<(String, &'static str, &'static str, String, String)>,
     totals: crate::store::DayStats,
@@ -525,10 +529,29 @@ struct DetailPage {
     messages_html: String,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DetailQuery {
+    error: Option<String>,
+}
+
+/// The settings form's error, by the field that failed.
+fn settings_error_text(l: Locale, field: &str) -> Option<String> {
+    let msg = match field {
+        "delays" => Msg::DelaysInvalid,
+        "forwardWebhook.secret" => Msg::WebhookSecretInvalid,
+        "forwardWebhook.url" => Msg::WebhookUrlInvalid,
+        "forwardWebhook.internal" => Msg::WebhookUrlInternal,
+        _ => return None,
+    };
+    Some(l.t(msg).to_owned())
+}
+
 async fn detail(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
+    Query(query): Query<DetailQuery>,
 ) -> Result<Response, AppError> {
     let id = InstanceId::from_raw(id);
     let l = signed.visitor.locale;
@@ -593,6 +616,7 @@ async fn detail(
         (totals.connected_ms as f64 / (14.0 * 86_400_000.0) * 100.0).clamp(0.0, 100.0)
     );
     let chart = super::charts::messages_per_day(&days, l.t(Msg::StatSent), l.t(Msg::StatReceived));
+    let settings = instance.settings();
     let messages_html = messages_list(&state, &signed, &id)
         .await?
         .render()
@@ -602,7 +626,23 @@ async fn detail(
         row: row(l, &instance),
         profile_name: instance.profile_name.clone().unwrap_or_default(),
         provision_error: instance.provision_error.clone(),
-        auto_reconnect: instance.auto_reconnect(),
+        hook_url: settings
+            .forward_webhook
+            .as_ref()
+            .map(|w| w.url.clone())
+            .unwrap_or_default(),
+        hook_events: settings
+            .forward_webhook
+            .as_ref()
+            .map(|w| w.events.join(", "))
+            .unwrap_or_default(),
+        hook_secret: settings
+            .forward_webhook
+            .as_ref()
+            .map(|w| w.secret.clone())
+            .unwrap_or_default(),
+        settings,
+        settings_error: query.error.and_then(|e| settings_error_text(l, &e)),
         connected: instance.status == InstanceStatus::Connected,
         history,
         totals,
@@ -617,6 +657,12 @@ async fn detail(
 struct CsrfForm {
     _csrf: String,
     auto_reconnect: Option<String>,
+    keep_incoming_text: Option<String>,
+    delay_min: Option<String>,
+    delay_max: Option<String>,
+    hook_url: String,
+    hook_events: String,
+    hook_secret: String,
 }
 
 async fn disconnect(
@@ -651,6 +697,8 @@ async fn delete(
     Ok(Redirect::to("/").into_response())
 }
 
+/// The settings form: the same rules as `PUT …/config`; a mistake comes back as
+/// a message on the page.
 async fn save_config(
     State(state): State<AppState>,
     signed: SignedIn,
@@ -658,21 +706,65 @@ async fn save_config(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
-    let id_typed = InstanceId::from_raw(id.as_str());
-    let mut settings = instances::get(&state.store, &signed.user.user_id, &id_typed)
+    let instance_id = InstanceId::from_raw(id.as_str());
+    let back =
+        |error: &str| Ok(Redirect::to(&format!("/instances/{id}?error={error}")).into_response());
+    let mut settings = instances::get(&state.store, &signed.user.user_id, &instance_id)
         .await?
         .settings();
     settings.auto_reconnect = form.auto_reconnect.is_some();
+    settings.keep_incoming_text = form.keep_incoming_text.is_some();
+    let number = |text: Option<&String>, current: u64| {
+        text.map_or(Some(current), |t| t.trim().parse::<u64>().ok())
+    };
+    match (
+        number(form.delay_min.as_ref(), settings.message_delay_min_ms),
+        number(form.delay_max.as_ref(), settings.message_delay_max_ms),
+    ) {
+        (Some(min), Some(max)) => {
+            settings.message_delay_min_ms = min;
+            settings.message_delay_max_ms = max;
+        }
+        _ => return back("delays"),
+    }
+    if !settings.delays_valid() {
+        return back("delays");
+    }
+    settings.forward_webhook = if form.hook_url.trim().is_empty() {
+        None
+    } else {
+        let events = form
+            .hook_events
+            .split(',')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let webhook = crate::domain::ForwardWebhook {
+            url: form.hook_url.trim().to_owned(),
+            events,
+            secret: form.hook_secret.clone(),
+        };
+        match crate::services::forwarding::validate_webhook(&state.platform, &webhook).await {
+            Ok(()) => Some(webhook),
+            Err(AppError::Invalid { field, message }) => {
+                let code = if message == Msg::WebhookUrlInternal {
+                    "forwardWebhook.internal"
+                } else {
+                    field
+                };
+                return back(code);
+            }
+            Err(other) => return Err(other),
+        }
+    };
     let config = settings.to_config();
     state
         .store
-        .set_config(
-            &signed.user.user_id,
-            &InstanceId::from_raw(id.as_str()),
-            &config,
-        )
+        .set_config(&signed.user.user_id, &instance_id, &config)
         .await?
         .ok_or(AppError::NotFound)?;
+    state.store.record_config(&instance_id, &config).await?;
     Ok(Redirect::to(&format!("/instances/{id}")).into_response())
 }
 

@@ -297,6 +297,27 @@ async fn an_instances_own_webhook_gets_its_events_and_settings_keep_their_histor
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let log: Value = app
+        .request(
+            &ana,
+            Method::GET,
+            &format!("/api/webhook-deliveries?instanceId={id}"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        !log.as_array().unwrap().is_empty()
+            && log
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| d["instanceId"] == id),
+        "the instance's delivery log"
+    );
     app.request(&ana, Method::PUT, &format!("/api/instances/{id}/config"))
         .json(&json!({"autoReconnect": false}))
         .send()

@@ -14,6 +14,7 @@ on_both_backends!(
     tokens_are_shown_once_and_revoking_one_cuts_its_access,
     admins_disable_users_and_close_sign_ups_and_nobody_else_can,
     bulk_actions_apply_to_the_selected_instances_only,
+    the_settings_form_saves_with_the_apis_rules,
 );
 
 /// A browser-like client: keeps cookies, does not follow redirects.
@@ -380,4 +381,79 @@ async fn bulk_actions_apply_to_the_selected_instances_only(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+async fn the_settings_form_saves_with_the_apis_rules(app: TestApp) {
+    let client = browser_client();
+    let csrf = sign_up(&app, &client, "config@loja.com.br").await;
+    post_form(
+        &client,
+        app.url("/ui/instances"),
+        &[
+            ("_csrf", csrf.as_str()),
+            ("name", "Config"),
+            ("phone", "11999990001"),
+        ],
+    )
+    .await;
+    let table = get_page(&client, app.url("/ui/instances/table")).await;
+    let id = table
+        .split("name=\"ids\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let path = format!("/ui/instances/{id}/config");
+    let saved = post_form(
+        &client,
+        app.url(&path),
+        &[
+            ("_csrf", csrf.as_str()),
+            ("delay_min", "200"),
+            ("delay_max", "900"),
+            ("keep_incoming_text", "on"),
+            ("hook_url", "http://127.0.0.1:9/hook"),
+            ("hook_events", "message.status, instance.status"),
+            ("hook_secret", "um segredo bem comprido"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(saved.headers()["location"], format!("/instances/{id}"));
+    let page = get_page(&client, app.url(&format!("/instances/{id}"))).await;
+    assert!(page.contains("value=\"200\"") && page.contains("value=\"900\""));
+    assert!(page.contains("message.status, instance.status"));
+
+    let bad = post_form(
+        &client,
+        app.url(&path),
+        &[
+            ("_csrf", csrf.as_str()),
+            ("delay_min", "900"),
+            ("delay_max", "200"),
+        ],
+    )
+    .await;
+    let location = bad.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.ends_with("?error=delays"));
+    let page = get_page(&client, app.url(&location)).await;
+    assert!(page.contains("data-testid=\"settings-error\""));
+    let short = post_form(
+        &client,
+        app.url(&path),
+        &[
+            ("_csrf", csrf.as_str()),
+            ("hook_url", "http://127.0.0.1:9/x"),
+            ("hook_secret", "curto"),
+        ],
+    )
+    .await;
+    assert!(
+        short.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("?error=forwardWebhook.secret")
+    );
 }
