@@ -28,6 +28,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/send/text", post(send_text))
         .route("/send/media", post(send_media))
         .route("/message/find", post(find_messages))
+        .route("/instance/updateDelaySettings", post(update_delays))
         .layer(middleware::from_fn_with_state(sandbox.clone(), faults))
         .with_state(sandbox)
 }
@@ -337,4 +338,21 @@ async fn find_messages(State(sandbox): State<Sandbox>, headers: HeaderMap, bytes
     Ok(Json(json!({"returnedMessages": messages.len(), "messages": messages, "limit": limit, "offset": 0,
         "nextOffset": limit, "hasMore": false}))
     .into_response())
+}
+
+async fn update_delays(State(sandbox): State<Sandbox>, headers: HeaderMap, bytes: Bytes) -> Answer {
+    let token = token(&headers)?;
+    let body = body(&bytes)?;
+    let read = |key: &str| {
+        body.get(key)
+            .and_then(Value::as_i64)
+            .ok_or_else(|| ApiError::new(400, "Invalid request payload"))
+    };
+    // uazapi turns negative values into 0.
+    let (min, max) = (
+        read("msg_delay_min")?.max(0) as u64,
+        read("msg_delay_max")?.max(0) as u64,
+    );
+    let instance = sandbox.with_world(|w| w.set_delays(&token, min, max))?;
+    Ok(Json(json!({"instance": instance})).into_response())
 }

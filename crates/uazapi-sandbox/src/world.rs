@@ -107,6 +107,8 @@ pub struct SandboxInstance {
     pub sent_log: Vec<(String, String, String)>,
     /// Sent messages as `/message/find` returns them, newest last.
     pub sent_messages: Vec<Value>,
+    /// `msg_delay_min` / `msg_delay_max` (seconds) of the async queue.
+    pub delays: (u64, u64),
     /// Paired credentials survive a dropped connection (a reconnect resumes
     /// without a QR); a logout or a login timeout throws them away.
     session: bool,
@@ -208,6 +210,7 @@ impl SandboxInstance {
             "lastDisconnect": self.last_disconnect, "lastDisconnectReason": self.last_disconnect_reason,
             "adminField01": self.admin_fields.0, "adminField02": self.admin_fields.1,
             "created": self.created, "updated": self.created,
+            "msg_delay_min": self.delays.0, "msg_delay_max": self.delays.1,
         })
     }
 
@@ -313,6 +316,7 @@ impl World {
             sent: BTreeMap::new(),
             sent_log: Vec::new(),
             sent_messages: Vec::new(),
+            delays: (0, 0),
             session: false,
             system_name: if system_name.is_empty() {
                 "uazapiGO".into()
@@ -427,6 +431,14 @@ impl World {
         let id = self.id_of_token(token)?;
         let instance = self.get_mut(&id)?;
         instance.name = name.to_owned();
+        Ok(instance.to_json())
+    }
+
+    /// `/instance/updateDelaySettings` (a max below the min becomes the min).
+    pub fn set_delays(&mut self, token: &str, min: u64, max: u64) -> Result<Value, ApiError> {
+        let id = self.id_of_token(token)?;
+        let instance = self.get_mut(&id)?;
+        instance.delays = (min, max.max(min));
         Ok(instance.to_json())
     }
 

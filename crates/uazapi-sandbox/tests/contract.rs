@@ -253,6 +253,17 @@ async fn every_implemented_path_answers_what_the_spec_describes() {
     let (status, body) = call
         .send(
             Method::POST,
+            "/instance/updateDelaySettings",
+            t,
+            Some(json!({"msg_delay_min": 1, "msg_delay_max": 3})),
+        )
+        .await;
+    assert_eq!(body["instance"]["msg_delay_max"], 3);
+    verify("/instance/updateDelaySettings", "post", status, &body);
+
+    let (status, body) = call
+        .send(
+            Method::POST,
             "/instance/updateInstanceName",
             t,
             Some(json!({"name": "novo"})),

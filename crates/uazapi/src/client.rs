@@ -491,6 +491,26 @@ impl Provider for Client {
         })
     }
 
+    fn update_delay_settings<'a>(
+        &'a self,
+        token: &'a str,
+        min_secs: u64,
+        max_secs: u64,
+    ) -> BoxFuture<'a, Result<(), ProviderError>> {
+        Box::pin(async move {
+            let body = json!({"msg_delay_min": min_secs, "msg_delay_max": max_secs});
+            self.call(
+                Method::POST,
+                "/instance/updateDelaySettings",
+                Auth::Instance(token),
+                Some(&body),
+                Repeat::Safe,
+            )
+            .await?;
+            Ok(())
+        })
+    }
+
     fn send_media<'a>(
         &'a self,
         token: &'a str,

@@ -111,6 +111,14 @@ pub trait Provider: Send + Sync {
         &'a self,
         token: &'a str,
     ) -> BoxFuture<'a, Result<Vec<WebhookConfig>, ProviderError>>;
+    /// Sets the pause uazapi keeps between messages of its own async queue
+    /// (whole seconds; safe to repeat).
+    fn update_delay_settings<'a>(
+        &'a self,
+        token: &'a str,
+        min_secs: u64,
+        max_secs: u64,
+    ) -> BoxFuture<'a, Result<(), ProviderError>>;
     /// Sends a text message.
     fn send_text<'a>(
         &'a self,

@@ -255,5 +255,7 @@ async fn put_config(
         .await?
         .ok_or(AppError::NotFound)?;
     state.store.record_config(&id, &config).await?;
+    let instance = crate::services::instances::get(&state.store, &user.user_id, &id).await?;
+    connection::push_provider_settings(&state.platform, &instance).await;
     Ok(Json(settings))
 }

@@ -5,7 +5,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::domain::{InstanceId, MessageKind, MessageStatus, Timestamp};
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::Msg;
-use crate::services::messages::{self, MediaInput, SendInput};
+use crate::services::messages::{self, MediaInput, MediaSource, SendInput};
 use crate::state::AppState;
 use crate::store::{DayStats, MessageRecord};
 use axum::Json;
@@ -20,7 +20,9 @@ use utoipa_axum::routes;
 /// The message and statistics routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        // Room for a 5 MiB upload in base64.
         .routes(routes!(send_message, list_messages))
+        .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024))
         .routes(routes!(instance_stats))
         .routes(routes!(overview_stats))
 }
@@ -31,8 +33,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct MediaBody {
     /// `image`, `video`, `document` or `audio`.
     pub kind: MessageKind,
-    /// Where the provider downloads the file (http or https).
-    pub url: String,
+    /// Where the provider downloads the file (http or https). Or `data`.
+    pub url: Option<String>,
+    /// The file itself, base64 (or a `data:` URI), up to 5 MiB decoded. Or `url`.
+    pub data: Option<String>,
     /// Caption (up to 1024 characters).
     pub caption: Option<String>,
     /// File name shown for documents.
@@ -102,7 +106,8 @@ impl From<MessageRecord> for MessageBody {
             peer: m.peer,
             kind: m.kind,
             text: m.body,
-            media_url: m.media_url,
+            // Uploads are not echoed back (they can be megabytes).
+            media_url: m.media_url.filter(|u| u.starts_with("http")),
             status: m.status,
             provider_message_id: m.provider_message_id,
             attempts: m.attempts,
@@ -142,12 +147,22 @@ async fn send_message(
     let input = SendInput {
         to: body.to,
         text: body.text,
-        media: body.media.map(|m| MediaInput {
-            kind: m.kind,
-            url: m.url,
-            caption: m.caption,
-            file_name: m.file_name,
-        }),
+        media: match body.media {
+            Some(m) => {
+                let source = match (m.url, m.data) {
+                    (Some(url), None) => MediaSource::Url(url),
+                    (None, Some(data)) => MediaSource::Upload(data),
+                    _ => return Err(AppError::invalid("media", Msg::MessageMediaInvalid)),
+                };
+                Some(MediaInput {
+                    kind: m.kind,
+                    source,
+                    caption: m.caption,
+                    file_name: m.file_name,
+                })
+            }
+            None => None,
+        },
         idempotency_key: body.idempotency_key.or(header_key),
         wait_secs: body.wait_seconds,
     };

@@ -421,3 +421,30 @@ pub async fn reconcile(platform: &Platform) -> Result<usize, AppError> {
     platform.store.poll_everything_now(now).await?;
     Ok(applied)
 }
+
+/// Keeps uazapi's own async-queue delays in step with the instance's settings
+/// (zapfleet paces its sends itself; this matters to anyone who also uses
+/// uazapi's queue directly). Best effort: a provider that lacks the call, or is
+/// down, does not undo the saved settings.
+pub async fn push_provider_settings(platform: &Platform, instance: &Instance) {
+    if instance.provision_state != ProvisionState::Ready {
+        return;
+    }
+    let settings = instance.settings();
+    let result = async {
+        let token = token_for(platform, instance).await?;
+        let (min, max) = (
+            settings.message_delay_min_ms / 1000,
+            settings.message_delay_max_ms.div_ceil(1000),
+        );
+        platform
+            .provider
+            .update_delay_settings(&token, min, max)
+            .await
+            .map_err(AppError::from)
+    }
+    .await;
+    if let Err(error) = result {
+        tracing::warn!(instance = %instance.id, %error, "could not push the delays to the provider");
+    }
+}

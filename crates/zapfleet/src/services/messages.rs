@@ -23,12 +23,52 @@ pub const DEFAULT_WAIT_SECS: u64 = 300;
 pub struct MediaInput {
     /// `image`, `video`, `document` or `audio`.
     pub kind: MessageKind,
-    /// Where the provider downloads it (http or https).
-    pub url: String,
+    /// Where the provider downloads it (http or https), or the file itself.
+    pub source: MediaSource,
     /// Caption.
     pub caption: Option<String>,
     /// File name shown for documents.
     pub file_name: Option<String>,
+}
+
+/// Where a media file comes from.
+#[derive(Debug, Clone)]
+pub enum MediaSource {
+    /// The provider downloads it (http or https).
+    Url(String),
+    /// Uploaded with the request: base64, or a `data:` URI.
+    Upload(String),
+}
+
+/// Largest uploaded file, decoded.
+pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
+
+/// The provider's `file`: a URL, or the upload's base64 (checked to decode).
+fn media_file(source: MediaSource) -> Result<String, AppError> {
+    use base64::Engine;
+    match source {
+        MediaSource::Url(url) => {
+            let url = url.trim();
+            if (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048 {
+                Ok(url.to_owned())
+            } else {
+                Err(AppError::invalid("media", Msg::MessageMediaInvalid))
+            }
+        }
+        MediaSource::Upload(data) => {
+            let encoded = match data.trim().split_once(";base64,") {
+                Some((prefix, rest)) if prefix.starts_with("data:") => rest.to_owned(),
+                _ => data.trim().to_owned(),
+            };
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded.as_bytes())
+                .map_err(|_| AppError::invalid("media", Msg::MessageMediaInvalid))?;
+            if decoded.is_empty() || decoded.len() > MAX_UPLOAD_BYTES {
+                return Err(AppError::invalid("media", Msg::MessageMediaInvalid));
+            }
+            Ok(encoded)
+        }
+    }
 }
 
 /// A send request as received.
@@ -94,24 +134,19 @@ pub async fn send(
             (MessageKind::Text, Some(text), None, None)
         }
         (None, Some(media)) => {
-            let url = media.url.trim();
-            if !(url.starts_with("https://") || url.starts_with("http://"))
-                || url.len() > 2048
-                || media.kind == MessageKind::Text
+            if media.kind == MessageKind::Text
+                || media
+                    .caption
+                    .as_ref()
+                    .is_some_and(|c| c.chars().count() > 1024)
             {
                 return Err(AppError::invalid("media", Msg::MessageMediaInvalid));
             }
-            if media
-                .caption
-                .as_ref()
-                .is_some_and(|c| c.chars().count() > 1024)
-            {
-                return Err(AppError::invalid("media", Msg::MessageMediaInvalid));
-            }
+            let file = media_file(media.source)?;
             (
                 media.kind,
                 media.caption.filter(|c| !c.trim().is_empty()),
-                Some(url.to_owned()),
+                Some(file),
                 media.file_name,
             )
         }

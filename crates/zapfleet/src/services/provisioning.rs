@@ -128,6 +128,9 @@ async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(
         add_url_types_messages: false,
     };
     platform.provider.set_webhook(&token, &webhook).await?;
+    if let Err(error) = push_delays(platform, link, &token).await {
+        tracing::warn!(%error, "could not push the delays to the provider");
+    }
     let sealed = platform.secrets.encrypt(&token);
     platform
         .store
@@ -143,4 +146,24 @@ pub async fn provision_now(platform: &Platform, id: &InstanceId) -> Result<(), P
         Some(link) if link.pending => provision(platform, &link).await,
         _ => Ok(()),
     }
+}
+
+/// The instance's delays, as uazapi's async-queue settings (best effort).
+async fn push_delays(
+    platform: &Platform,
+    link: &ProviderLink,
+    token: &str,
+) -> Result<(), ProvisionError> {
+    let Some(instance) = platform.store.instance_by_id(&link.instance_id).await? else {
+        return Ok(());
+    };
+    let settings = instance.settings();
+    let (min, max) = (
+        settings.message_delay_min_ms / 1000,
+        settings.message_delay_max_ms.div_ceil(1000),
+    );
+    Ok(platform
+        .provider
+        .update_delay_settings(token, min, max)
+        .await?)
 }

@@ -765,6 +765,8 @@ async fn save_config(
         .await?
         .ok_or(AppError::NotFound)?;
     state.store.record_config(&instance_id, &config).await?;
+    let instance = instances::get(&state.store, &signed.user.user_id, &instance_id).await?;
+    connection::push_provider_settings(&state.platform, &instance).await;
     Ok(Redirect::to(&format!("/instances/{id}")).into_response())
 }
 

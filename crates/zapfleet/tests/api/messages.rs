@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 on_both_backends!(
     a_message_is_queued_sent_delivered_and_read_once,
     bad_messages_are_refused_with_the_field_named,
+    media_is_sent_by_url_or_uploaded,
     many_messages_over_many_instances_arrive_once_in_order_and_paced,
     provider_failures_are_retried_without_sending_twice,
     incoming_messages_are_recorded_once_and_statistics_match_the_messages,
@@ -213,6 +214,22 @@ async fn bad_messages_are_refused_with_the_field_named(app: TestApp) {
         .await
         .unwrap();
     expect_error(bad_delays, StatusCode::UNPROCESSABLE_ENTITY).await;
+
+    // Saved delays are pushed to uazapi's own queue settings, in seconds.
+    assert_eq!(
+        app.twin(&instance).await["msg_delay_max"],
+        3,
+        "the defaults went with provisioning"
+    );
+    app.set_delays(&ana, id, 2_000, 4_500).await;
+    let twin = app.twin(&instance).await;
+    assert_eq!(
+        (
+            twin["msg_delay_min"].as_u64(),
+            twin["msg_delay_max"].as_u64()
+        ),
+        (Some(2), Some(5))
+    );
 }
 
 async fn many_messages_over_many_instances_arrive_once_in_order_and_paced(app: TestApp) {
@@ -443,4 +460,39 @@ async fn incoming_messages_are_recorded_once_and_statistics_match_the_messages(a
         expect_error(bad, StatusCode::BAD_REQUEST).await["field"],
         "from"
     );
+}
+
+async fn media_is_sent_by_url_or_uploaded(app: TestApp) {
+    let ana = app.new_user().await;
+    let instance = app.connected_instance(&ana, "Mídia").await;
+    let id = instance["id"].as_str().unwrap();
+    app.set_delays(&ana, id, 0, 0).await;
+    let png = uazapi_sandbox::qr::to_data_uri("zapfleet").unwrap();
+    let by_url = app.send(&ana, id, json!({"to": "11977776666", "media": {"kind": "document", "url": "https://example.com/nota.pdf", "fileName": "nota.pdf", "caption": "sua nota"}})).await;
+    assert_eq!(by_url.status(), StatusCode::ACCEPTED);
+    let uploaded = app.send(&ana, id, json!({"to": "11977776666", "media": {"kind": "image", "data": png, "caption": "foto"}})).await;
+    assert_eq!(uploaded.status(), StatusCode::ACCEPTED);
+    let uploaded: Value = uploaded.json().await.unwrap();
+    assert_eq!(
+        uploaded["mediaUrl"],
+        Value::Null,
+        "an upload is not echoed back"
+    );
+    app.wait_for_messages(
+        &ana,
+        id,
+        2,
+        &["sent", "delivered", "read"],
+        Duration::from_secs(10),
+    )
+    .await;
+    let twin = app.twin(&instance).await;
+    assert_eq!(twin["sentCount"], 2);
+    let texts: Vec<&str> = twin["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["sua nota", "foto"], "captions, in order");
 }
