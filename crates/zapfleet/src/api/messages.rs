@@ -323,16 +323,7 @@ async fn stats(
         .store
         .daily_stats(&user.user_id, instance, &from, &to)
         .await?;
-    let mut total = DayStats::default();
-    for d in &days {
-        total.sent += d.sent;
-        total.received += d.received;
-        total.failed += d.failed;
-        total.delivered += d.delivered;
-        total.read += d.read;
-        total.disconnections += d.disconnections;
-        total.connected_ms += d.connected_ms;
-    }
+    let total = DayStats::total(&days);
     let day_count = days_between(&from, &to).max(1) as f64;
     let uptime_percent =
         (total.connected_ms as f64 / (day_count * 86_400_000.0) * 100.0).clamp(0.0, 100.0);

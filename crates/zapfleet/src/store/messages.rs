@@ -183,6 +183,22 @@ pub struct DayStats {
     pub connected_ms: i64,
 }
 
+impl DayStats {
+    /// The sums of several days (`day` is left empty).
+    pub fn total(days: &[DayStats]) -> DayStats {
+        days.iter().fold(DayStats::default(), |mut t, d| {
+            t.sent += d.sent;
+            t.received += d.received;
+            t.failed += d.failed;
+            t.delivered += d.delivered;
+            t.read += d.read;
+            t.disconnections += d.disconnections;
+            t.connected_ms += d.connected_ms;
+            t
+        })
+    }
+}
+
 /// Adds `n` to a daily counter, inside the caller's transaction.
 pub(super) async fn bump(
     tx: &mut Transaction<'_, Any>,

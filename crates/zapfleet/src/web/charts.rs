@@ -49,8 +49,7 @@ pub fn messages_per_day(days: &[DayStats], sent_label: &str, received_label: &st
     }
     let _ = write!(
         svg,
-        r##"<line x1="0" y1="{y}" x2="{WIDTH}" y2="{y}" stroke="#b8c2bd"/><text x="{}" y="12" font-size="10" fill="#4f5b55" text-anchor="end">max {max}</text></svg>"##,
-        WIDTH - 2,
+        r##"<line x1="0" y1="{y}" x2="{WIDTH}" y2="{y}" stroke="#b8c2bd"/><text x="2" y="9" font-size="10" fill="#4f5b55">max {max}</text></svg>"##,
         y = HEIGHT - BOTTOM
     );
     svg

@@ -210,6 +210,8 @@ struct IndexPage {
     filters_sort: String,
     table_html: String,
     form_html: String,
+    overview: crate::store::DayStats,
+    overview_chart: String,
 }
 
 async fn index(
@@ -218,6 +220,10 @@ async fn index(
     Query(filters): Query<Filters>,
 ) -> Result<Response, AppError> {
     let table = load_table(&state, &signed, &filters).await?;
+    let l = signed.visitor.locale;
+    let (days, overview) = last_14_days(&state, &signed.user.user_id, None).await?;
+    let overview_chart =
+        super::charts::messages_per_day(&days, l.t(Msg::StatSent), l.t(Msg::StatReceived));
     Ok(render(&IndexPage {
         page: PageCtx::new(&signed.visitor, &state),
         filters_q: filters.q,
@@ -227,6 +233,8 @@ async fn index(
         form_html: NewInstanceForm::empty(&signed.visitor)
             .render()
             .map_err(|e| AppError::Internal(e.into()))?,
+        overview,
+        overview_chart,
     }))
 }
 
@@ -582,35 +590,7 @@ async fn detail(
             )
         })
         .collect();
-    // The last 14 days, one entry per day (zeros included) for the chart.
-    let recorded = state
-        .store
-        .daily_stats(&signed.user.user_id, Some(&id), &days_ago(13), &days_ago(0))
-        .await?;
-    let days: Vec<crate::store::DayStats> = (0..14)
-        .rev()
-        .map(|n| {
-            let day = days_ago(n);
-            recorded
-                .iter()
-                .find(|d| d.day == day)
-                .cloned()
-                .unwrap_or(crate::store::DayStats {
-                    day,
-                    ..Default::default()
-                })
-        })
-        .collect();
-    let mut totals = crate::store::DayStats::default();
-    for d in &days {
-        totals.sent += d.sent;
-        totals.delivered += d.delivered;
-        totals.read += d.read;
-        totals.failed += d.failed;
-        totals.received += d.received;
-        totals.disconnections += d.disconnections;
-        totals.connected_ms += d.connected_ms;
-    }
+    let (days, totals) = last_14_days(&state, &signed.user.user_id, Some(&id)).await?;
     let uptime = format!(
         "{:.1}%",
         (totals.connected_ms as f64 / (14.0 * 86_400_000.0) * 100.0).clamp(0.0, 100.0)
@@ -867,4 +847,33 @@ async fn send_message(
         &message,
         kind,
     ))
+}
+
+/// The last 14 days, one entry per day (zeros included, for the chart), and
+/// their totals; of one instance, or of all the user's.
+async fn last_14_days(
+    state: &AppState,
+    user: &crate::domain::UserId,
+    instance: Option<&InstanceId>,
+) -> Result<(Vec<crate::store::DayStats>, crate::store::DayStats), AppError> {
+    let recorded = state
+        .store
+        .daily_stats(user, instance, &days_ago(13), &days_ago(0))
+        .await?;
+    let days: Vec<crate::store::DayStats> = (0..14)
+        .rev()
+        .map(|n| {
+            let day = days_ago(n);
+            recorded
+                .iter()
+                .find(|d| d.day == day)
+                .cloned()
+                .unwrap_or(crate::store::DayStats {
+                    day,
+                    ..Default::default()
+                })
+        })
+        .collect();
+    let totals = crate::store::DayStats::total(&days);
+    Ok((days, totals))
 }

@@ -219,4 +219,19 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
     browser
         .screenshot(&shots.join("10-messages-and-stats.png"))
         .await;
+    browser.goto(&app.url("/")).await;
+    let overview = browser
+        .text(&browser.find("[data-testid=overview]").await)
+        .await;
+    assert!(
+        overview.contains("Enviadas\n1") || overview.contains("Enviadas 1"),
+        "{overview}"
+    );
+    assert_eq!(
+        browser
+            .text(&browser.find("[data-testid=usage]").await)
+            .await,
+        "1 / 0"
+    );
+    browser.screenshot(&shots.join("11-overview.png")).await;
 }
