@@ -98,7 +98,12 @@ async fn instances(State(sandbox): State<Sandbox>) -> Json<Vec<Value>> {
                 let mut value = i.to_json();
                 value["sentCount"] = json!(i.sent.values().sum::<u32>());
                 value["sentTwice"] = json!(i.sent.values().filter(|n| **n > 1).count());
-                value["sent"] = json!(i.sent_log.iter().map(|(id, chat, text)| json!({"messageid": id, "chatid": chat, "text": text})).collect::<Vec<_>>());
+                value["sent"] = json!(
+                    i.sent_messages
+                        .iter()
+                        .map(|m| json!({"messageid": m["messageid"], "chatid": m["chatid"], "text": m["text"], "track_id": m["track_id"]}))
+                        .collect::<Vec<_>>()
+                );
                 value
             })
             .collect()

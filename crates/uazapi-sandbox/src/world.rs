@@ -101,11 +101,10 @@ pub struct SandboxInstance {
     pub profile_name: String,
     /// Webhooks (simple mode keeps one).
     pub webhooks: Vec<WebhookConfig>,
-    /// Messages sent through the API, by messageid, with how many times each was sent.
+    /// How many times each message was sent, by the client's `track_id` (or
+    /// the messageid when there is none): more than 1 is a duplicate send.
     pub sent: BTreeMap<String, u32>,
-    /// Send order (messageid, chat, text), for tests that check ordering.
-    pub sent_log: Vec<(String, String, String)>,
-    /// Sent messages as `/message/find` returns them, newest last.
+    /// Sent messages as `/message/find` returns them, in send order.
     pub sent_messages: Vec<Value>,
     /// `msg_delay_min` / `msg_delay_max` (seconds) of the async queue.
     pub delays: (u64, u64),
@@ -314,7 +313,6 @@ impl World {
             profile_name: String::new(),
             webhooks: Vec::new(),
             sent: BTreeMap::new(),
-            sent_log: Vec::new(),
             sent_messages: Vec::new(),
             delays: (0, 0),
             session: false,
@@ -557,10 +555,12 @@ impl World {
         } else {
             format!("{number}@s.whatsapp.net")
         };
-        *instance.sent.entry(messageid.clone()).or_default() += 1;
-        instance
-            .sent_log
-            .push((messageid.clone(), chatid.clone(), text.to_owned()));
+        let key = if track.1.is_empty() {
+            messageid.clone()
+        } else {
+            track.1.to_owned()
+        };
+        *instance.sent.entry(key).or_default() += 1;
         let mut message = message_json(
             instance, &messageid, &chatid, text, true, now_ms, track.0, track.1,
         );
@@ -733,6 +733,43 @@ mod tests {
     #[test]
     fn stamps_look_like_uazapis() {
         assert_eq!(stamp(1_770_053_217_567), "2026-02-02 17:26:57.567Z");
+    }
+
+    #[test]
+    fn a_second_send_with_the_same_track_id_counts_as_a_duplicate() {
+        let mut world = World::default();
+        let token = world
+            .create("dup", "", (String::new(), String::new()), 0)
+            .token
+            .clone();
+        let id = world.by_token(&token).unwrap().id.clone();
+        world.log_in(&id, Some("5511999999999".into()));
+        for _ in 0..2 {
+            world
+                .send(
+                    &token,
+                    "5511988887777",
+                    "oi",
+                    None,
+                    ("zapfleet", "msg-1"),
+                    0,
+                )
+                .unwrap();
+        }
+        world
+            .send(
+                &token,
+                "5511988887777",
+                "outra",
+                None,
+                ("zapfleet", "msg-2"),
+                0,
+            )
+            .unwrap();
+        let instance = world.by_token(&token).unwrap();
+        assert_eq!(instance.sent["msg-1"], 2);
+        assert_eq!(instance.sent["msg-2"], 1);
+        assert_eq!(instance.sent_messages.len(), 3);
     }
 
     #[test]

@@ -196,11 +196,9 @@ catalog! {
     HistoryTitle => "Histórico de status", "Status history";
     ProfileName => "Nome no WhatsApp", "WhatsApp name";
     Statistics => "Estatísticas", "Statistics";
-    StatisticsSoon => "Mensagens e estatísticas chegam com o envio de mensagens.", "Messages and statistics arrive with message sending.";
     Settings => "Configurações", "Settings";
     AutoReconnect => "Reconectar automaticamente após quedas", "Reconnect automatically after drops";
     Save => "Salvar", "Save";
-    Saved => "Salvo.", "Saved.";
     BackToList => "Voltar para a lista", "Back to the list";
     ActionDone => "Feito.", "Done.";
     PageNotFound => "Página não encontrada.", "Page not found.";
