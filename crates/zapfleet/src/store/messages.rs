@@ -199,6 +199,38 @@ impl DayStats {
     }
 }
 
+/// Moves one message a step forward (sent → delivered, or delivered → read) if it
+/// is where the step starts, and counts the step. Returns 1 if it moved.
+async fn receipt_step(
+    tx: &mut Transaction<'_, Any>,
+    instance: &InstanceId,
+    provider_id: &str,
+    to: MessageStatus,
+    at: Timestamp,
+) -> Result<u64, StoreError> {
+    let (from, column, counter) = match to {
+        MessageStatus::Read => ("delivered", r#""readAt""#, Counter::Read),
+        _ => ("sent", r#""deliveredAt""#, Counter::Delivered),
+    };
+    let sql = format!(
+        r#"UPDATE message SET status = $1, {column} = $2, "updatedAt" = $2
+           WHERE "instanceId" = $3 AND "providerMessageId" = $4 AND status = $5"#
+    );
+    let moved = sqlx::query(AssertSqlSafe(sql))
+        .bind(to.as_str())
+        .bind(at.millis())
+        .bind(instance.as_str().to_owned())
+        .bind(provider_id.to_owned())
+        .bind(from)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if moved > 0 {
+        bump(tx, instance.as_str(), at, counter, 1).await?;
+    }
+    Ok(moved)
+}
+
 /// Adds `n` to a daily counter, inside the caller's transaction.
 pub(super) async fn bump(
     tx: &mut Transaction<'_, Any>,
@@ -550,34 +582,10 @@ impl Store {
             let mut tx = conn.begin().await?;
             // Each step is conditional on the current state, so concurrent or
             // repeated receipts never lose a step nor count one twice.
-            let delivered = sqlx::query(
-                r#"UPDATE message SET status = 'delivered', "deliveredAt" = $1, "updatedAt" = $1
-                   WHERE "instanceId" = $2 AND "providerMessageId" = $3 AND status = 'sent'"#,
-            )
-            .bind(at.millis())
-            .bind(instance.as_str().to_owned())
-            .bind(provider_id.clone())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if delivered > 0 {
-                bump(&mut tx, instance.as_str(), at, Counter::Delivered, 1).await?;
-            }
+            let delivered =
+                receipt_step(&mut tx, instance, provider_id, MessageStatus::Delivered, at).await?;
             let read = if receipt == MessageStatus::Read {
-                let done = sqlx::query(
-                    r#"UPDATE message SET status = 'read', "readAt" = $1, "updatedAt" = $1
-                       WHERE "instanceId" = $2 AND "providerMessageId" = $3 AND status = 'delivered'"#,
-                )
-                .bind(at.millis())
-                .bind(instance.as_str().to_owned())
-                .bind(provider_id.clone())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if done > 0 {
-                    bump(&mut tx, instance.as_str(), at, Counter::Read, 1).await?;
-                }
-                done
+                receipt_step(&mut tx, instance, provider_id, MessageStatus::Read, at).await?
             } else {
                 0
             };

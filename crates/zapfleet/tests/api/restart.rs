@@ -2,7 +2,7 @@
 //! the server is killed with SIGKILL between steps and started again, and its
 //! state converges to the provider's, losing nothing.
 
-use crate::helpers::{Backend, fresh_database};
+use crate::helpers::{Backend, TestDatabase, fresh_database};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -67,6 +67,174 @@ async fn wait_until_ready(client: &reqwest::Client, base: &str) {
     }
 }
 
+/// The real binaries: a sandbox process, and servers started and killed at will
+/// over one database, with a user and a token made by the CLI.
+struct Deployment {
+    _sandbox: Proc,
+    sandbox: String,
+    base: String,
+    env: Vec<(&'static str, String)>,
+    token: String,
+    http: reqwest::Client,
+    data_dir: std::path::PathBuf,
+    _database: TestDatabase,
+}
+
+impl Drop for Deployment {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+impl Deployment {
+    async fn new(backend: Backend) -> Option<Self> {
+        let database = fresh_database(backend).await?;
+        let data_dir =
+            std::env::temp_dir().join(format!("zapfleet-restart-{}", nanoid::nanoid!(8)));
+        let (sandbox_proc, line) = start(
+            &["sandbox", "--listen", "127.0.0.1:0", "--admin-token", "adm"],
+            &[],
+            "uazapi sandbox: ",
+        );
+        let sandbox = line
+            .split("uazapi sandbox: ")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        let port = free_port();
+        let env = vec![
+            ("DATABASE_URL", database.url.clone()),
+            ("UAZAPI_URL", sandbox.clone()),
+            ("UAZAPI_ADMIN_TOKEN", "adm".to_owned()),
+            ("ZAPFLEET_LISTEN", format!("127.0.0.1:{port}")),
+            ("ZAPFLEET_DATA_DIR", data_dir.display().to_string()),
+        ];
+        let mut deployment = Self {
+            _sandbox: sandbox_proc,
+            sandbox,
+            base: format!("http://127.0.0.1:{port}"),
+            env,
+            token: String::new(),
+            http: reqwest::Client::new(),
+            data_dir,
+            _database: database,
+        };
+        assert!(
+            deployment
+                .cli(&[
+                    "user",
+                    "create",
+                    "--email",
+                    "ana@loja.com.br",
+                    "--password",
+                    "segredo123"
+                ])
+                .status
+                .success()
+        );
+        let token = deployment
+            .cli(&["token", "create", "--email", "ana@loja.com.br"])
+            .stdout;
+        deployment.token = String::from_utf8(token).unwrap().trim().to_owned();
+        Some(deployment)
+    }
+
+    fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_zapfleet"));
+        command.args(args).env_remove("ZAPFLEET_CONFIG");
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command.output().expect("cli")
+    }
+
+    /// Starts a server and waits until it is ready; killed (SIGKILL) when dropped.
+    async fn serve(&self) -> Proc {
+        let (server, _) = start(&["serve"], &self.env, "zapfleet is running");
+        wait_until_ready(&self.http, &self.base).await;
+        server
+    }
+
+    async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// The instance's twin at the sandbox.
+    async fn twin(&self, instance_key: &Value) -> Value {
+        let all: Vec<Value> = self
+            .http
+            .get(format!("{}/sandbox/instances", self.sandbox))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let twins: Vec<Value> = all
+            .into_iter()
+            .filter(|i| i["name"] == *instance_key)
+            .collect();
+        assert_eq!(twins.len(), 1, "created once at the provider");
+        twins.into_iter().next().unwrap()
+    }
+
+    /// Creates an instance and starts its QR login; returns it and the QR.
+    async fn connecting_instance(&self, name: &str) -> (Value, String) {
+        let created: Value = self
+            .api(
+                reqwest::Method::POST,
+                "/api/instances",
+                Some(json!({"name": name, "phone": "11 98888-7777"})),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(created["provisioning"]["state"], "ready");
+        let id = created["id"].as_str().unwrap();
+        let started: Value = self
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/instances/{id}/connect"),
+                None,
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        (
+            created,
+            started["login"]["qrcode"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    async fn scan(&self, qrcode: &str) {
+        let scanned = self
+            .http
+            .post(format!("{}/sandbox/phone/scan", self.sandbox))
+            .json(&json!({"qrcode": qrcode}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(scanned.status(), StatusCode::OK);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_server_comes_back_in_step_with_the_provider_on_sqlite() {
     killed_server_converges(Backend::Sqlite).await;
@@ -78,106 +246,30 @@ async fn a_killed_server_comes_back_in_step_with_the_provider_on_postgres() {
 }
 
 async fn killed_server_converges(backend: Backend) {
-    let Some(database) = fresh_database(backend).await else {
+    let Some(deployment) = Deployment::new(backend).await else {
         return;
     };
-    let data_dir = std::env::temp_dir().join(format!("zapfleet-restart-{}", nanoid::nanoid!(8)));
-    let (_sandbox, line) = start(
-        &["sandbox", "--listen", "127.0.0.1:0", "--admin-token", "adm"],
-        &[],
-        "uazapi sandbox: ",
-    );
-    let sandbox = line
-        .split("uazapi sandbox: ")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let env = vec![
-        ("DATABASE_URL", database.url.clone()),
-        ("UAZAPI_URL", sandbox.clone()),
-        ("UAZAPI_ADMIN_TOKEN", "adm".to_owned()),
-        ("ZAPFLEET_LISTEN", format!("127.0.0.1:{port}")),
-        ("ZAPFLEET_DATA_DIR", data_dir.display().to_string()),
-        ("ZAPFLEET_SANDBOX_LISTEN", "127.0.0.1:0".to_owned()),
-    ];
-    let cli = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_zapfleet"));
-        command.args(args).env_remove("ZAPFLEET_CONFIG");
-        for (key, value) in &env {
-            command.env(key, value);
-        }
-        command.output().expect("cli")
-    };
-    assert!(
-        cli(&[
-            "user",
-            "create",
-            "--email",
-            "ana@loja.com.br",
-            "--password",
-            "segredo123"
-        ])
-        .status
-        .success()
-    );
-    let token = String::from_utf8(cli(&["token", "create", "--email", "ana@loja.com.br"]).stdout)
-        .unwrap()
-        .trim()
-        .to_owned();
-    let http = reqwest::Client::new();
 
     // First life: create and start connecting, then SIGKILL.
-    let (server, _) = start(&["serve"], &env, "zapfleet is running");
-    wait_until_ready(&http, &base).await;
-    let created: Value = http
-        .post(format!("{base}/api/instances"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Sobrevivente", "phone": "11 98888-7777"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_str().unwrap().to_owned();
-    assert_eq!(created["provisioning"]["state"], "ready");
-    let started: Value = http
-        .post(format!("{base}/api/instances/{id}/connect"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let qrcode = started["login"]["qrcode"].as_str().unwrap().to_owned();
+    let server = deployment.serve().await;
+    let (created, qrcode) = deployment.connecting_instance("Sobrevivente").await;
+    let id = created["id"].as_str().unwrap();
     drop(server);
 
     // While it is dead, the phone scans: the provider's webhook finds nobody.
-    let scanned = http
-        .post(format!("{sandbox}/sandbox/phone/scan"))
-        .json(&json!({"qrcode": qrcode}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(scanned.status(), StatusCode::OK);
+    deployment.scan(&qrcode).await;
 
     // Second life: reconciliation brings the instance to the provider's state.
-    let (_server, _) = start(&["serve"], &env, "zapfleet is running");
-    wait_until_ready(&http, &base).await;
+    let _server = deployment.serve().await;
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let status: Value = http
-            .get(format!("{base}/api/instances/{id}/status"))
-            .bearer_auth(&token)
-            .send()
+        let status: Value = deployment
+            .api(
+                reqwest::Method::GET,
+                &format!("/api/instances/{id}/status"),
+                None,
+            )
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -188,141 +280,45 @@ async fn killed_server_converges(backend: Backend) {
         assert!(Instant::now() < deadline, "never converged: {status}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let all: Vec<Value> = http
-        .get(format!("{sandbox}/sandbox/instances"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        all.iter()
-            .filter(|i| i["name"] == created["instanceKey"])
-            .count(),
-        1,
-        "created once at the provider"
-    );
-    let _ = std::fs::remove_dir_all(&data_dir);
+    deployment.twin(&created["instanceKey"]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_mid_send_sends_every_message_exactly_once() {
-    let Some(database) = fresh_database(Backend::Postgres).await else {
+    let Some(deployment) = Deployment::new(Backend::Postgres).await else {
         return;
     };
-    let data_dir = std::env::temp_dir().join(format!("zapfleet-midsend-{}", nanoid::nanoid!(8)));
-    let (_sandbox, line) = start(
-        &["sandbox", "--listen", "127.0.0.1:0", "--admin-token", "adm"],
-        &[],
-        "uazapi sandbox: ",
-    );
-    let sandbox = line
-        .split("uazapi sandbox: ")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let env = vec![
-        ("DATABASE_URL", database.url.clone()),
-        ("UAZAPI_URL", sandbox.clone()),
-        ("UAZAPI_ADMIN_TOKEN", "adm".to_owned()),
-        ("ZAPFLEET_LISTEN", format!("127.0.0.1:{port}")),
-        ("ZAPFLEET_DATA_DIR", data_dir.display().to_string()),
-    ];
-    let cli = |args: &[&str]| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_zapfleet"));
-        command.args(args).env_remove("ZAPFLEET_CONFIG");
-        for (key, value) in &env {
-            command.env(key, value);
-        }
-        command.output().expect("cli")
-    };
-    assert!(
-        cli(&[
-            "user",
-            "create",
-            "--email",
-            "ana@loja.com.br",
-            "--password",
-            "segredo123"
-        ])
-        .status
-        .success()
-    );
-    let token = String::from_utf8(cli(&["token", "create", "--email", "ana@loja.com.br"]).stdout)
-        .unwrap()
-        .trim()
-        .to_owned();
-    let http = reqwest::Client::new();
-
-    let (server, _) = start(&["serve"], &env, "zapfleet is running");
-    wait_until_ready(&http, &base).await;
-    let created: Value = http
-        .post(format!("{base}/api/instances"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Envio interrompido", "phone": "11 98888-7777"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = created["id"].as_str().unwrap().to_owned();
-    let started: Value = http
-        .post(format!("{base}/api/instances/{id}/connect"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    http.post(format!("{sandbox}/sandbox/phone/scan"))
-        .json(&json!({"qrcode": started["login"]["qrcode"]}))
-        .send()
-        .await
-        .unwrap();
-    http.put(format!("{base}/api/instances/{id}/config"))
-        .bearer_auth(&token)
-        .json(&json!({"messageDelayMinMs": 20, "messageDelayMaxMs": 40}))
-        .send()
-        .await
-        .unwrap();
+    let server = deployment.serve().await;
+    let (created, qrcode) = deployment.connecting_instance("Envio interrompido").await;
+    let id = created["id"].as_str().unwrap();
+    deployment.scan(&qrcode).await;
+    let config = json!({"messageDelayMinMs": 20, "messageDelayMaxMs": 40});
+    deployment
+        .api(
+            reqwest::Method::PUT,
+            &format!("/api/instances/{id}/config"),
+            Some(config),
+        )
+        .await;
     for n in 0..60 {
-        let queued = http
-            .post(format!("{base}/api/instances/{id}/messages"))
-            .bearer_auth(&token)
-            .json(&json!({"to": "11977776666", "text": format!("k-{n:02}")}))
-            .send()
-            .await
-            .unwrap();
+        let body = json!({"to": "11977776666", "text": format!("k-{n:02}")});
+        let queued = deployment
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/instances/{id}/messages"),
+                Some(body),
+            )
+            .await;
         assert_eq!(queued.status(), StatusCode::ACCEPTED);
     }
     // Let some go out, then kill the server in the middle of the queue.
     tokio::time::sleep(Duration::from_millis(600)).await;
     drop(server);
 
-    let (_server, _) = start(&["serve"], &env, "zapfleet is running");
-    wait_until_ready(&http, &base).await;
+    let _server = deployment.serve().await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let all: Vec<Value> = http
-            .get(format!("{sandbox}/sandbox/instances"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let twin = all
-            .iter()
-            .find(|i| i["name"] == created["instanceKey"])
-            .unwrap();
+        let twin = deployment.twin(&created["instanceKey"]).await;
         if twin["sentCount"] == 60 {
             assert_eq!(twin["sentTwice"], 0, "nothing sent twice across the crash");
             let order: Vec<&str> = twin["sent"]
@@ -342,5 +338,4 @@ async fn a_server_killed_mid_send_sends_every_message_exactly_once() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let _ = std::fs::remove_dir_all(&data_dir);
 }
