@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
     api.merge(docs::router(openapi_json))
         .merge(crate::web::router())
         .route_layer(middleware::from_fn(metrics::remember_route))
-        .fallback(|| async { AppError::NotFound })
+        .fallback(not_found)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(with_locale))
@@ -124,3 +124,27 @@ fn default_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLay
 
 /// The CSP allows only our own scripts, styles and images (plus data: images for QR codes).
 const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// Unknown paths: a page for browsers, the JSON error for everyone else.
+async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    visitor: crate::web::session::Visitor,
+) -> Response {
+    use axum::response::IntoResponse;
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && !uri.path().starts_with("/api/") {
+        let page = crate::web::PageCtx::new(&visitor, &state);
+        return crate::web::message_page(
+            page,
+            axum::http::StatusCode::NOT_FOUND,
+            crate::i18n::Msg::NotFound,
+            crate::i18n::Msg::PageNotFound,
+        );
+    }
+    AppError::NotFound.into_response()
+}

@@ -79,6 +79,17 @@ async fn signed_out_visitors_are_sent_to_sign_in(app: TestApp) {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(response.headers()["location"], "/signin");
     }
+    let lost = client
+        .get(app.url("/nao-existe"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lost.status(), StatusCode::NOT_FOUND);
+    assert!(
+        lost.text().await.unwrap().contains("Página não encontrada"),
+        "browsers get a page, not JSON"
+    );
     let signin = client.get(app.url("/signin")).send().await.unwrap();
     assert_eq!(signin.status(), StatusCode::OK);
     let csp = signin.headers()["content-security-policy"]
