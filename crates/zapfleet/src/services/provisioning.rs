@@ -80,8 +80,9 @@ fn publish(platform: &Platform, link: &ProviderLink, error: Option<String>) {
 }
 
 async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(), ProvisionError> {
-    let (provider_id, token) = match (&link.provider_id, &link.token_sealed) {
-        (Some(id), Some(sealed)) => (id.clone(), platform.secrets.decrypt(sealed)?),
+    // Once the identity is saved, later attempts only finish the webhook.
+    let token = match (&link.provider_id, &link.token_sealed) {
+        (Some(_), Some(sealed)) => platform.secrets.decrypt(sealed)?,
         _ => {
             let adopted = if link.provision_attempts > 0 {
                 platform
@@ -111,7 +112,7 @@ async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(
                 .store
                 .save_provider_identity(&link.instance_id, &id, &platform.secrets.encrypt(&token))
                 .await?;
-            (id, token)
+            token
         }
     };
     let secret_sealed = link
@@ -131,10 +132,9 @@ async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(
     if let Err(error) = push_delays(platform, link, &token).await {
         tracing::warn!(%error, "could not push the delays to the provider");
     }
-    let sealed = platform.secrets.encrypt(&token);
     platform
         .store
-        .mark_provisioned(&link.instance_id, &provider_id, &sealed, Timestamp::now())
+        .mark_provisioned(&link.instance_id, Timestamp::now())
         .await?;
     Ok(())
 }

@@ -249,20 +249,17 @@ impl Store {
         Ok(())
     }
 
-    /// Records the provider's id and (sealed) token; polls start right away.
+    /// Marks provisioning done (the identity was saved by
+    /// [`Store::save_provider_identity`]); polls start right away.
     pub async fn mark_provisioned(
         &self,
         id: &InstanceId,
-        provider_id: &str,
-        token_sealed: &str,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query(
             r#"UPDATE whatsapp_instance SET "provisionState" = 'ready', "provisionError" = NULL,
-               "providerId" = $1, "providerToken" = $2, "nextPollAt" = $3, "updatedAt" = $3 WHERE id = $4"#,
+               "nextPollAt" = $1, "updatedAt" = $1 WHERE id = $2"#,
         )
-        .bind(provider_id.to_owned())
-        .bind(token_sealed.to_owned())
         .bind(now.millis())
         .bind(id.as_str().to_owned())
         .execute(&self.pool)

@@ -431,25 +431,20 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
-        let done = sqlx::query(
+        let moved: Option<(String,)> = sqlx::query_as(
             r#"UPDATE message SET status = 'sent', "providerMessageId" = $1, "sentAt" = $2, "updatedAt" = $2, error = NULL
-               WHERE id = $3 AND status = 'sending'"#,
+               WHERE id = $3 AND status = 'sending' RETURNING "instanceId""#,
         )
         .bind(provider_id.to_owned())
         .bind(at.millis())
         .bind(id.to_owned())
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        if done.rows_affected() == 1 {
-            let (instance,): (String,) =
-                sqlx::query_as(r#"SELECT "instanceId" FROM message WHERE id = $1"#)
-                    .bind(id.to_owned())
-                    .fetch_one(&mut *tx)
-                    .await?;
-            bump(&mut tx, &instance, at, Counter::Sent, 1).await?;
+        if let Some((instance,)) = &moved {
+            bump(&mut tx, instance, at, Counter::Sent, 1).await?;
         }
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(moved.is_some())
     }
 
     /// Puts a message whose send certainly did not happen back in the queue.
@@ -490,22 +485,20 @@ impl Store {
         let now = Timestamp::now();
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
-        let done = sqlx::query(r#"UPDATE message SET status = 'failed', error = $1, "updatedAt" = $2 WHERE id = $3 AND status IN ('queued', 'sending')"#)
-            .bind(error.to_owned())
-            .bind(now.millis())
-            .bind(id.to_owned())
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 1 {
-            let (instance,): (String,) =
-                sqlx::query_as(r#"SELECT "instanceId" FROM message WHERE id = $1"#)
-                    .bind(id.to_owned())
-                    .fetch_one(&mut *tx)
-                    .await?;
-            bump(&mut tx, &instance, now, Counter::Failed, 1).await?;
+        let moved: Option<(String,)> = sqlx::query_as(
+            r#"UPDATE message SET status = 'failed', error = $1, "updatedAt" = $2
+               WHERE id = $3 AND status IN ('queued', 'sending') RETURNING "instanceId""#,
+        )
+        .bind(error.to_owned())
+        .bind(now.millis())
+        .bind(id.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((instance,)) = &moved {
+            bump(&mut tx, instance, now, Counter::Failed, 1).await?;
         }
         tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(moved.is_some())
     }
 
     /// Queued messages whose wait for a connection is over.

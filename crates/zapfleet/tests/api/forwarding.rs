@@ -28,6 +28,23 @@ struct Receiver {
     accepted: Arc<Mutex<Vec<(HeaderMap, String)>>>,
 }
 
+impl Receiver {
+    /// `data.status` of every accepted body, in arrival order.
+    fn statuses(&self) -> Vec<String> {
+        self.accepted
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, body)| {
+                serde_json::from_str::<Value>(body).unwrap()["data"]["status"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
 async fn start_receiver(failures: usize) -> (String, Receiver) {
     let receiver = Receiver {
         failures: Arc::new(AtomicUsize::new(failures)),
@@ -81,18 +98,7 @@ async fn events_reach_the_users_url_signed_even_after_it_failed_for_a_while(app:
     app.connected_instance(&ana, "Encaminha").await;
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let statuses: Vec<String> = receiver
-            .accepted
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(_, body)| {
-                serde_json::from_str::<Value>(body).unwrap()["data"]["status"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect();
+        let statuses = receiver.statuses();
         if statuses.contains(&"connecting".to_owned()) && statuses.contains(&"connected".to_owned())
         {
             break;
@@ -270,18 +276,7 @@ async fn an_instances_own_webhook_gets_its_events_and_settings_keep_their_histor
     assert_eq!(sent.status(), StatusCode::ACCEPTED);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let statuses: Vec<String> = receiver
-            .accepted
-            .lock()
-            .unwrap()
-            .iter()
-            .map(|(_, b)| {
-                serde_json::from_str::<Value>(b).unwrap()["data"]["status"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            })
-            .collect();
+        let statuses = receiver.statuses();
         if statuses.contains(&"sent".to_owned()) {
             assert!(
                 statuses
