@@ -140,25 +140,32 @@ async fn events_reach_the_users_url_signed_even_after_it_failed_for_a_while(app:
             zapfleet::services::forwarding::signature("outro segredo qualquer", t, body)
         );
     }
-    let log: Value = app
-        .request(
-            &ana,
-            Method::GET,
-            "/api/webhook-deliveries?status=delivered",
-        )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        log.as_array()
+    // The receiver may answer before the server has written down the outcome.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log: Value = app
+            .request(
+                &ana,
+                Method::GET,
+                "/api/webhook-deliveries?status=delivered",
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if log
+            .as_array()
             .unwrap()
             .iter()
-            .any(|d| d["attempts"].as_i64().unwrap() > 1),
-        "retried, then delivered"
-    );
+            .any(|d| d["attempts"].as_i64().unwrap() > 1)
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "retried, then delivered: {log}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 async fn dead_letters_can_be_replayed(app: TestApp) {
