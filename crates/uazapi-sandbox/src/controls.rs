@@ -1,7 +1,6 @@
 //! `/sandbox/…`: the phone a test or a person holds, fault injection, and a page.
 
 use crate::Sandbox;
-use crate::qr;
 use crate::world::Faults;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -47,24 +46,13 @@ struct Scan {
 /// The phone scans what the user was shown: a data URI (decoded like a camera
 /// would) or the QR text itself.
 async fn scan(State(sandbox): State<Sandbox>, Json(scan): Json<Scan>) -> Response {
-    let text = if scan.qrcode.trim_start().starts_with("data:") {
-        match qr::from_data_uri(&scan.qrcode) {
-            Ok(text) => text,
-            Err(e) => return fail(StatusCode::BAD_REQUEST, &e.to_string()),
-        }
-    } else {
-        scan.qrcode.clone()
-    };
-    let now = sandbox.now_ms();
-    match sandbox.with_world(|w| w.scan(&text, scan.phone.as_deref(), now)) {
-        Some((instance, notices)) => {
-            sandbox.post(notices);
-            Json(json!({"scanned": true, "instance": instance})).into_response()
-        }
-        None => fail(
+    match sandbox.scan_qr(&scan.qrcode, scan.phone.as_deref()) {
+        Ok(Some(instance)) => Json(json!({"scanned": true, "instance": instance})).into_response(),
+        Ok(None) => fail(
             StatusCode::NOT_FOUND,
             "no instance is waiting for this QR code (wrong, expired or never shown)",
         ),
+        Err(e) => fail(StatusCode::BAD_REQUEST, &e.to_string()),
     }
 }
 
@@ -76,12 +64,8 @@ struct Pair {
 }
 
 async fn pair(State(sandbox): State<Sandbox>, Json(pair): Json<Pair>) -> Response {
-    let now = sandbox.now_ms();
-    match sandbox.with_world(|w| w.pair(&pair.paircode, &pair.phone, now)) {
-        Some((instance, notices)) => {
-            sandbox.post(notices);
-            Json(json!({"paired": true, "instance": instance})).into_response()
-        }
+    match sandbox.pair_code(&pair.paircode, &pair.phone) {
+        Some(instance) => Json(json!({"paired": true, "instance": instance})).into_response(),
         None => fail(
             StatusCode::NOT_FOUND,
             "no instance is waiting for this code from this phone (wrong or expired)",

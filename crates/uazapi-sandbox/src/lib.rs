@@ -90,6 +90,40 @@ impl Sandbox {
         webhooks::deliver(&self.http, &base, notices, loss);
     }
 
+    /// The phone scans a QR code: the data URI the user was shown (its image is
+    /// decoded, as a camera would) or the QR's text. Returns the instance it
+    /// connected, or `None` if no login waits for this QR (wrong, expired or
+    /// never shown).
+    pub fn scan_qr(
+        &self,
+        qrcode: &str,
+        phone: Option<&str>,
+    ) -> Result<Option<serde_json::Value>, qr::QrError> {
+        let text = if qrcode.trim_start().starts_with("data:") {
+            qr::from_data_uri(qrcode)?
+        } else {
+            qrcode.to_owned()
+        };
+        let now = self.now_ms();
+        Ok(self
+            .with_world(|w| w.scan(&text, phone, now))
+            .map(|(instance, notices)| {
+                self.post(notices);
+                instance
+            }))
+    }
+
+    /// The phone types a pairing code. Returns the instance it connected, or
+    /// `None` if no login from this phone waits for this code.
+    pub fn pair_code(&self, code: &str, phone: &str) -> Option<serde_json::Value> {
+        let now = self.now_ms();
+        self.with_world(|w| w.pair(code, phone, now))
+            .map(|(instance, notices)| {
+                self.post(notices);
+                instance
+            })
+    }
+
     /// Moves the clock ahead (if it can be moved) and applies what that makes happen.
     pub fn advance(&self, by: Duration) -> bool {
         let moved = self.clock.advance(by);

@@ -9,13 +9,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sqlx::{Connection, Executor};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use zapfleet::domain::UserId;
-use zapfleet::domain::{InstanceName, Phone};
+use zapfleet::config::Config;
+use zapfleet::domain::{InstanceName, Phone, Timestamp, UserId};
 use zapfleet::services::accounts;
 use zapfleet::services::instances::{self, ListInstances};
-use zapfleet::store::NewInstance;
-use zapfleet::store::Store;
+use zapfleet::services::platform::Platform;
+use zapfleet::startup;
+use zapfleet::store::{NewInstance, Store};
 
 const INSTANCES: usize = 10_000;
 const RUNS: usize = 200;
@@ -53,10 +55,16 @@ async fn main() {
 async fn bench(label: &str, url: &str) {
     let store = Store::connect(url).await.unwrap();
     store.migrate().await.unwrap();
-    let owner = accounts::create_user(&store, "bench@example.com", "bench password", false)
+    // Listing never calls the provider: a client pointed nowhere is enough.
+    let provider =
+        Arc::new(uazapi::Client::new("http://127.0.0.1:9", "", Duration::from_secs(1)).unwrap());
+    let mut config = Config::load_from(None, |_| None).unwrap();
+    config.secret_key = Some("42".repeat(32));
+    let platform = startup::platform(&config, store.clone(), provider).unwrap();
+    let owner = accounts::create_user(&platform, "bench@example.com", "bench password", false)
         .await
         .unwrap();
-    let neighbour = accounts::create_user(&store, "other@example.com", "bench password", false)
+    let neighbour = accounts::create_user(&platform, "other@example.com", "bench password", false)
         .await
         .unwrap();
 
@@ -71,7 +79,8 @@ async fn bench(label: &str, url: &str) {
                 webhook_secret_sealed: String::new(),
                 webhook_secret_hash: format!("{user}-{i}"),
             };
-            store.insert_instance(new).await.unwrap();
+            let now = Timestamp::now();
+            store.insert_instance(new, now, now).await.unwrap();
         }
     }
     let per_create = started.elapsed() / (2 * INSTANCES as u32);
@@ -85,13 +94,13 @@ async fn bench(label: &str, url: &str) {
     let user = &owner.id;
     report(
         "first page, limit 50, newest first",
-        measure(&store, user, ListInstances::default),
+        measure(&platform, user, ListInstances::default),
     )
     .await;
-    let deep_cursor = cursor_at_depth(&store, user, 9_950).await;
+    let deep_cursor = cursor_at_depth(&platform, user, 9_950).await;
     report(
         "page at depth 9,950 by offset (`page=200`) — baseline",
-        measure(&store, user, || ListInstances {
+        measure(&platform, user, || ListInstances {
             page: Some(200),
             ..Default::default()
         }),
@@ -99,7 +108,7 @@ async fn bench(label: &str, url: &str) {
     .await;
     report(
         "page at depth 9,950 by cursor",
-        measure(&store, user, || ListInstances {
+        measure(&platform, user, || ListInstances {
             cursor: Some(deep_cursor.clone()),
             ..Default::default()
         }),
@@ -107,7 +116,7 @@ async fn bench(label: &str, url: &str) {
     .await;
     report(
         "search `q=loja 09` (name)",
-        measure(&store, user, || ListInstances {
+        measure(&platform, user, || ListInstances {
             q: Some("loja 09".into()),
             ..Default::default()
         }),
@@ -115,7 +124,7 @@ async fn bench(label: &str, url: &str) {
     .await;
     report(
         "search `q=90000` (phone digits)",
-        measure(&store, user, || ListInstances {
+        measure(&platform, user, || ListInstances {
             q: Some("90000".into()),
             ..Default::default()
         }),
@@ -123,7 +132,7 @@ async fn bench(label: &str, url: &str) {
     .await;
     report(
         "status filter `connected` (no match), sort by name",
-        measure(&store, user, || ListInstances {
+        measure(&platform, user, || ListInstances {
             status: Some("connected".into()),
             sort: Some("name".into()),
             ..Default::default()
@@ -134,11 +143,11 @@ async fn bench(label: &str, url: &str) {
 }
 
 /// The cursor that starts the page after `depth` rows in the default order.
-async fn cursor_at_depth(store: &Store, user: &UserId, depth: usize) -> String {
+async fn cursor_at_depth(platform: &Platform, user: &UserId, depth: usize) -> String {
     let mut cursor = None;
     for _ in 0..depth / 50 {
         let page = instances::list(
-            store,
+            platform,
             user,
             ListInstances {
                 cursor: cursor.clone(),
@@ -152,11 +161,15 @@ async fn cursor_at_depth(store: &Store, user: &UserId, depth: usize) -> String {
     cursor.expect("deep enough")
 }
 
-async fn measure(store: &Store, user: &UserId, input: impl Fn() -> ListInstances) -> Vec<Duration> {
+async fn measure(
+    platform: &Platform,
+    user: &UserId,
+    input: impl Fn() -> ListInstances,
+) -> Vec<Duration> {
     let mut samples = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let started = Instant::now();
-        let page = instances::list(store, user, input()).await.unwrap();
+        let page = instances::list(platform, user, input()).await.unwrap();
         samples.push(started.elapsed());
         assert!(page.total >= 0);
     }

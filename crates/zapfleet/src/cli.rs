@@ -1,9 +1,8 @@
 //! The command line: `serve` (default), `migrate`, `user …`, `token …`.
 
 use crate::config::Config;
-use crate::services::accounts;
-use crate::startup::{Application, shutdown_signal};
-use crate::store::Store;
+use crate::services::{accounts, tokens};
+use crate::startup::{Application, command_platform, shutdown_signal};
 use crate::telemetry;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -99,7 +98,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match command {
         Command::Serve => serve(&config).await,
         Command::Migrate => {
-            open_store(&config).await?;
+            command_platform(&config).await?;
             eprintln!("migrations applied");
             Ok(())
         }
@@ -111,6 +110,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if admin_token.is_empty() {
                 anyhow::bail!("--admin-token must not be empty");
             }
+            // Listening for signals before saying we run: a stop right after is heard.
+            let stop = shutdown_signal();
             let server = uazapi_sandbox::spawn(&listen, &admin_token)
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
@@ -121,16 +122,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             tokio::select! {
                 () = server.wait() => {},
-                () = shutdown_signal() => {},
+                () = stop => {},
             }
             Ok(())
         }
         Command::Token(TokenCommand::Create { email, name }) => {
-            let store = open_store(&config).await?;
-            let owner = accounts::find_user(&store, &email)
+            let platform = command_platform(&config).await?;
+            let owner = accounts::find_user(&platform, &email)
                 .await
                 .map_err(user_error(&email))?;
-            let token = accounts::issue_token(&store, &owner.id, &name).await?;
+            let token = tokens::issue(&platform, &owner.id, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
             println!("{}", token.secret);
             Ok(())
         }
@@ -138,6 +141,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
+    let stop = shutdown_signal();
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     match app.sandbox_url() {
@@ -146,20 +150,9 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         ),
         None => tracing::info!("using the uazapi provider at UAZAPI_URL"),
     }
-    tracing::info!(%addr, database = ?app.state().store.backend(), "zapfleet listening");
+    tracing::info!(%addr, "zapfleet listening");
     eprintln!("zapfleet is running: http://{addr}/ (API docs: http://{addr}/api/docs)");
-    app.run_until_stopped(shutdown_signal()).await
-}
-
-async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url)
-        .await
-        .context("cannot open the database")?;
-    store
-        .migrate()
-        .await
-        .context("cannot migrate the database")?;
-    Ok(store)
+    app.run_until_stopped(stop).await
 }
 
 fn user_error(email: &str) -> impl FnOnce(crate::error::AppError) -> anyhow::Error + '_ {
@@ -196,7 +189,7 @@ fn read_password(password: String) -> anyhow::Result<String> {
 }
 
 async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
-    let store = open_store(config).await?;
+    let platform = command_platform(config).await?;
     match command {
         UserCommand::Create {
             email,
@@ -204,13 +197,16 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             admin,
         } => {
             let password = read_password(password)?;
-            let user = accounts::create_user(&store, &email, &password, admin)
+            let user = accounts::create_user(&platform, &email, &password, admin)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
             println!("{}\t{}", user.id, user.email);
         }
         UserCommand::List => {
-            for user in store.list_users().await? {
+            let users = accounts::list_users(&platform)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
+            for user in users {
                 let role = if user.is_admin { "admin" } else { "user" };
                 let state = if user.disabled { "disabled" } else { "active" };
                 println!(
@@ -223,7 +219,7 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::ResetPassword { email, password } => {
             let password = read_password(password)?;
-            accounts::reset_password(&store, &email, &password)
+            accounts::reset_password(&platform, &email, &password)
                 .await
                 .map_err(user_error(&email))?;
             eprintln!("password changed for {email}");

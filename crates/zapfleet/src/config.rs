@@ -1,6 +1,7 @@
 //! One settings tree: defaults, then an optional TOML file, then the environment.
 
 use crate::services::platform::Tuning;
+use crate::store::Retention;
 use anyhow::Context;
 use serde::Deserialize;
 use std::fmt;
@@ -43,6 +44,8 @@ pub struct Config {
     pub tuning: Tuning,
     /// Let forward webhooks reach loopback and private addresses (`ZAPFLEET_ALLOW_PRIVATE_WEBHOOKS`).
     pub allow_private_webhooks: bool,
+    /// How long finished records are kept (`ZAPFLEET_RETAIN_*_DAYS`; 0 keeps forever).
+    pub retention: Retention,
 }
 
 /// The TOML file's keys; all optional.
@@ -58,6 +61,11 @@ struct FileConfig {
     uazapi_admin_token: Option<String>,
     public_url: Option<String>,
     secret_key: Option<String>,
+    retain_messages_days: Option<u32>,
+    retain_status_history_days: Option<u32>,
+    retain_delivered_days: Option<u32>,
+    retain_dead_days: Option<u32>,
+    retain_config_history_days: Option<u32>,
 }
 
 /// The default listen address.
@@ -105,7 +113,50 @@ impl Config {
             },
             None => from_file.log_format.unwrap_or_default(),
         };
+        let defaults = Retention::default();
+        let days =
+            |key: &str, file: Option<u32>, default: Option<u32>| -> anyhow::Result<Option<u32>> {
+                let value = match env(key) {
+                    Some(v) => Some(v.trim().parse::<u32>().with_context(|| {
+                        format!("{key} must be a whole number of days (0 keeps forever), not {v:?}")
+                    })?),
+                    None => file,
+                };
+                Ok(match value {
+                    Some(0) => None,
+                    Some(n) => Some(n),
+                    None => default,
+                })
+            };
+        let retention = Retention {
+            messages_days: days(
+                "ZAPFLEET_RETAIN_MESSAGES_DAYS",
+                from_file.retain_messages_days,
+                defaults.messages_days,
+            )?,
+            status_history_days: days(
+                "ZAPFLEET_RETAIN_STATUS_HISTORY_DAYS",
+                from_file.retain_status_history_days,
+                defaults.status_history_days,
+            )?,
+            delivered_days: days(
+                "ZAPFLEET_RETAIN_DELIVERED_DAYS",
+                from_file.retain_delivered_days,
+                defaults.delivered_days,
+            )?,
+            dead_days: days(
+                "ZAPFLEET_RETAIN_DEAD_DAYS",
+                from_file.retain_dead_days,
+                defaults.dead_days,
+            )?,
+            config_history_days: days(
+                "ZAPFLEET_RETAIN_CONFIG_HISTORY_DAYS",
+                from_file.retain_config_history_days,
+                defaults.config_history_days,
+            )?,
+        };
         Ok(Self {
+            retention,
             listen: env("ZAPFLEET_LISTEN")
                 .or(from_file.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
@@ -198,6 +249,23 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Json);
         std::fs::write(&file, "colour = 1\n").unwrap();
         assert!(Config::load_from(Some(&file), env(&[])).is_err());
+    }
+
+    #[test]
+    fn retention_is_in_days_and_zero_keeps_forever() {
+        let config = Config::load_from(None, env(&[])).unwrap();
+        assert_eq!(config.retention, Retention::default());
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("ZAPFLEET_RETAIN_MESSAGES_DAYS", "0"),
+                ("ZAPFLEET_RETAIN_DELIVERED_DAYS", "2"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.retention.messages_days, None);
+        assert_eq!(config.retention.delivered_days, Some(2));
+        assert!(Config::load_from(None, env(&[("ZAPFLEET_RETAIN_DEAD_DAYS", "soon")])).is_err());
     }
 
     #[test]

@@ -29,6 +29,17 @@ impl std::fmt::Debug for SecretBox {
     }
 }
 
+/// SHA-256 of a random secret, hex: how API tokens, session cookies and webhook
+/// secrets are looked up. (They are random enough that a plain hash is safe;
+/// passwords use Argon2.)
+pub fn sha256_hex(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Fresh random bytes from the operating system.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0_u8; N];
@@ -134,6 +145,14 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_hashes_are_sha256_hex() {
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
 
     #[test]
     fn round_trips_and_never_repeats_a_ciphertext() {

@@ -3,7 +3,7 @@
 
 use crate::domain::{EmailError, InstanceNameError, PasswordError, PhoneError, TokenNameError};
 use crate::i18n::{Msg, current_locale};
-use crate::store::StoreError;
+use crate::store::{StoreError, Unique};
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -99,18 +99,13 @@ impl AppError {
         }
     }
 
-    fn message(&self) -> String {
-        let locale = current_locale();
-        let msg = match self {
-            Self::Invalid { message, .. } | Self::Conflict { message, .. } => *message,
-            Self::BadRequest {
-                message,
-                detail: Some(detail),
-                ..
-            } => {
-                return format!("{}: {detail}", message.text(locale));
-            }
-            Self::BadRequest { message, .. } => *message,
+    /// What went wrong, for people (the parser's own words of a bad request are
+    /// in [`AppError::BadRequest`]'s `detail`).
+    pub fn msg(&self) -> Msg {
+        match self {
+            Self::Invalid { message, .. }
+            | Self::Conflict { message, .. }
+            | Self::BadRequest { message, .. } => *message,
             Self::Unauthenticated => Msg::Unauthenticated,
             Self::Forbidden => Msg::Forbidden,
             Self::NotFound => Msg::NotFound,
@@ -122,8 +117,19 @@ impl AppError {
             Self::Provider(error) if error.is_transient() => Msg::ProviderUnavailable,
             Self::Provider(_) => Msg::ProviderFailed,
             Self::Internal(_) => Msg::Internal,
-        };
-        msg.text(locale).to_owned()
+        }
+    }
+
+    fn message(&self) -> String {
+        let locale = current_locale();
+        match self {
+            Self::BadRequest {
+                message,
+                detail: Some(detail),
+                ..
+            } => format!("{}: {detail}", message.text(locale)),
+            other => other.msg().text(locale).to_owned(),
+        }
     }
 
     fn field(&self) -> Option<String> {
@@ -133,6 +139,14 @@ impl AppError {
             _ => None,
         }
     }
+}
+
+/// Left on an error response, so the pages can show the error as a page (or a
+/// toast) in the visitor's language instead of the API's JSON.
+#[derive(Debug, Clone, Copy)]
+pub struct ShownError {
+    /// What went wrong.
+    pub msg: Msg,
 }
 
 /// The wire shape: `{"error": {"code", "message", "field"}}`.
@@ -177,6 +191,9 @@ impl IntoResponse for AppError {
             },
         };
         let mut response = (status, Json(body)).into_response();
+        response
+            .extensions_mut()
+            .insert(ShownError { msg: self.msg() });
         if let Self::Provider(ProviderError::RateLimited { retry_after }) = &self {
             let seconds = retry_after.map_or(5, |d| d.as_secs().max(1));
             if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
@@ -213,9 +230,19 @@ fn provider_status(error: &ProviderError) -> (StatusCode, &'static str) {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Database(
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_),
-            ) => Self::Unavailable(error),
+            StoreError::Conflict(Unique::InstanceName) => Self::Conflict {
+                field: "name",
+                message: Msg::NameTaken,
+            },
+            StoreError::Conflict(Unique::UserEmail) => Self::Conflict {
+                field: "email",
+                message: Msg::EmailTaken,
+            },
+            StoreError::Conflict(Unique::IdempotencyKey) => Self::Conflict {
+                field: "idempotencyKey",
+                message: Msg::Conflict,
+            },
+            error if error.is_unavailable() => Self::Unavailable(error),
             other => Self::Internal(other.into()),
         }
     }

@@ -1,7 +1,7 @@
 //! Live events for `GET /api/events`: a broadcast channel plus a short memory of
 //! recent events, so a client that reconnects with `Last-Event-ID` misses nothing.
 
-use crate::domain::{Timestamp, UserId};
+use crate::domain::{EventKind, Timestamp, UserId};
 use serde_json::Value;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,8 +19,8 @@ pub struct Event {
     pub id: u64,
     /// Whose event it is.
     pub user_id: UserId,
-    /// `instance.status`, `instance.qrcode`, `instance.created`…
-    pub kind: &'static str,
+    /// What happened.
+    pub kind: EventKind,
     /// The payload.
     pub data: Value,
 }
@@ -46,7 +46,7 @@ impl Default for EventHub {
 
 impl EventHub {
     /// Sends an event to the user's streams.
-    pub fn publish(&self, user_id: &UserId, kind: &'static str, data: Value) {
+    pub fn publish(&self, user_id: &UserId, kind: EventKind, data: Value) {
         let mut recent = self
             .recent
             .lock()
@@ -94,9 +94,9 @@ mod tests {
     fn replays_only_the_users_later_events() {
         let hub = EventHub::default();
         let (ana, bia) = (UserId::from_raw("ana"), UserId::from_raw("bia"));
-        hub.publish(&ana, "instance.status", Value::from(1));
-        hub.publish(&bia, "instance.status", Value::from(2));
-        hub.publish(&ana, "instance.status", Value::from(3));
+        hub.publish(&ana, EventKind::InstanceStatus, Value::from(1));
+        hub.publish(&bia, EventKind::InstanceStatus, Value::from(2));
+        hub.publish(&ana, EventKind::InstanceStatus, Value::from(3));
         let all = hub.since(&ana, 0);
         assert_eq!(all.len(), 2);
         assert!(all[0].id < all[1].id);

@@ -201,6 +201,12 @@ catalog! {
     Save => "Salvar", "Save";
     BackToList => "Voltar para a lista", "Back to the list";
     ActionDone => "Feito.", "Done.";
+    SecretKept => "•••••••• (em branco mantém o atual)", "•••••••• (blank keeps the saved one)";
+    KindImage => "imagem", "image";
+    KindVideo => "vídeo", "video";
+    KindDocument => "documento", "document";
+    KindAudio => "áudio", "audio";
+    ErrorTitle => "Algo deu errado", "Something went wrong";
     PageNotFound => "Página não encontrada.", "Page not found.";
     NavTokens => "Tokens de API", "API tokens";
     NavAdmin => "Administração", "Administration";
@@ -246,6 +252,11 @@ catalog! {
     Last14Days => "Últimos 14 dias", "Last 14 days";
     WebhookSecretInvalid => "O segredo do webhook precisa de 16 a 200 caracteres.", "The webhook secret needs 16 to 200 characters.";
     WebhookUrlInvalid => "Informe um endereço http(s) válido que resolva.", "Give a valid http(s) URL that resolves.";
+    WebhookEventUnknown => "Evento desconhecido. Use, por exemplo, instance.status, message.status ou message.received.", "Unknown event. Use, for example, instance.status, message.status or message.received.";
+    CannotDisableYourself => "Você não pode desativar a sua própria conta.", "You cannot disable your own account.";
+    BadDay => "Data inválida. Use AAAA-MM-DD.", "Invalid date. Use YYYY-MM-DD.";
+    BadPeriod => "Período inválido: o início deve vir antes do fim, em até 10 anos.", "Invalid period: the start must come before the end, within 10 years.";
+    Conflict => "Isso já existe.", "This already exists.";
     WebhookUrlInternal => "Esse endereço aponta para uma rede interna e não é permitido.", "This URL points to an internal network and is not allowed.";
     KeepIncomingText => "Guardar o texto das mensagens recebidas", "Keep the text of incoming messages";
     DelayMin => "Intervalo mínimo entre envios (ms)", "Shortest pause between sends (ms)";

@@ -2,14 +2,18 @@
 //! instances. The binary (`main.rs`) is a thin command line over this library.
 //!
 //! - [`domain`]: types and rules, no I/O.
-//! - [`store`]: all SQL, SQLite and PostgreSQL through the same queries.
-//! - [`services`]: use-cases shared by the API, the CLI and (later) the web pages.
+//! - [`store`]: all SQL, on SQLite or PostgreSQL through their native drivers.
+//! - [`services`]: use-cases shared by the API, the pages, the CLI and the workers.
 //! - [`api`]: the JSON API, its OpenAPI document and the operational endpoints.
+//! - [`web`]: the pages.
+//! - [`workers`]: background work, each with a step tests can call.
 //! - [`startup`]: wiring and serving.
 
 pub mod api;
 pub mod cli;
+pub mod clock;
 pub mod config;
+pub mod cookies;
 pub mod crypto;
 pub mod domain;
 pub mod error;

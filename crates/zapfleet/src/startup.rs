@@ -1,25 +1,36 @@
 //! Building and running the application: the one place that wires config, store,
 //! router and listener together. Tests use it too, on port 0.
 
+use crate::api::{self, MAX_BODY_BYTES};
+use crate::clock::Clock;
 use crate::config::{Config, redact_url};
 use crate::crypto::{SecretBox, load_or_create_key};
+use crate::error::AppError;
 use crate::events::EventHub;
-use crate::metrics::Metrics;
+use crate::metrics::{self, Metrics};
 use crate::services::connection::reconcile;
-use crate::services::platform::Platform;
-use crate::state::AppState;
+use crate::services::platform::{Platform, PretendPhone};
+use crate::services::upgrade;
+use crate::state::{AppState, WebConfig};
 use crate::store::Store;
-use crate::web::{RateLimiter, WebConfig};
+use crate::web::{self, RateLimiter};
 use crate::workers;
 use anyhow::Context;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use uazapi::Client;
-use uazapi_sandbox::SandboxServer;
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use uazapi::{Client, Provider};
+use uazapi_sandbox::{Sandbox, SandboxServer};
 
 /// How long one provider call may take.
 const PROVIDER_TIMEOUT: Duration = Duration::from_secs(15);
@@ -32,27 +43,24 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects to the database, migrates it, loads the secret key, binds the
-    /// listener and sets up the provider (the in-process sandbox without `UAZAPI_URL`).
+    /// Connects to the database, migrates and upgrades it, loads the secret
+    /// key, binds the listener and sets up the provider (the in-process sandbox
+    /// without `UAZAPI_URL`).
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
-        let store = Store::connect(&config.database_url)
-            .await
-            .with_context(|| {
-                format!("cannot open database {}", redact_url(&config.database_url))
-            })?;
-        store
-            .migrate()
-            .await
-            .context("cannot migrate the database")?;
-        let key = load_or_create_key(config.secret_key.as_deref(), &config.data_dir)?;
+        Self::build_with_clock(config, Clock::System).await
+    }
+
+    /// [`Application::build`] on a given clock (tests move a manual one).
+    pub async fn build_with_clock(config: &Config, clock: Clock) -> anyhow::Result<Self> {
+        let store = open_store(config).await?;
         let listener = TcpListener::bind(&config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let addr = listener.local_addr()?;
-        let (provider, sandbox) = match &config.uazapi_url {
+        let (provider, sandbox): (Arc<dyn Provider>, _) = match &config.uazapi_url {
             Some(url) => {
                 let token = config.uazapi_admin_token.as_deref().unwrap_or_default();
-                (Client::new(url, token, PROVIDER_TIMEOUT)?, None)
+                (Arc::new(Client::new(url, token, PROVIDER_TIMEOUT)?), None)
             }
             None => {
                 // Its admin token is random: only this process talks to it as admin.
@@ -63,7 +71,7 @@ impl Application {
                         format!("cannot start the sandbox on {}", config.sandbox_listen)
                     })?;
                 (
-                    Client::new(&server.url(), &token, PROVIDER_TIMEOUT)?,
+                    Arc::new(Client::new(&server.url(), &token, PROVIDER_TIMEOUT)?),
                     Some(server),
                 )
             }
@@ -76,27 +84,21 @@ impl Application {
             };
             format!("http://{}", SocketAddr::new(host, addr.port()))
         });
-        let platform = Platform {
-            store: store.clone(),
-            provider: Arc::new(provider),
-            secrets: SecretBox::new(&key),
-            events: Arc::new(EventHub::default()),
-            public_url,
-            tuning: config.tuning,
-            allow_private_webhooks: config.allow_private_webhooks,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .context("cannot build the webhook client")?,
-        };
+        let mut platform = platform(config, store, provider)?;
+        platform.clock = clock;
+        upgrade::seal_plain_secrets(&platform)
+            .await
+            .context("cannot finish upgrading the database")?;
+        platform.public_url = public_url;
+        platform.phone = sandbox
+            .as_ref()
+            .map(|s| Arc::new(s.sandbox.clone()) as Arc<dyn PretendPhone>);
         let web = WebConfig {
             secure_cookies: platform.public_url.starts_with("https://"),
             sandbox_url: sandbox.as_ref().map(SandboxServer::url),
-            sandbox: sandbox.as_ref().map(|s| s.sandbox.clone()),
             sign_in_limiter: RateLimiter::default(),
         };
         let state = AppState {
-            store,
             platform,
             metrics: Arc::new(Metrics::default()),
             web: Arc::new(web),
@@ -113,7 +115,7 @@ impl Application {
         Ok(self.listener.local_addr()?)
     }
 
-    /// The shared state (tests reach the store through it).
+    /// The shared state (tests reach the platform through it).
     pub fn state(&self) -> &AppState {
         &self.state
     }
@@ -130,8 +132,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let store = self.state.store.clone();
         let platform = self.state.platform.clone();
+        let store = platform.store.clone();
         let (stop, stopped) = watch::channel(false);
         let boot = tokio::spawn(async move {
             match platform.store.end_send_leases().await {
@@ -146,9 +148,13 @@ impl Application {
                 Ok(count) => tracing::info!(count, "reconciled with the provider"),
                 Err(error) => tracing::warn!(%error, "reconciliation failed; polls will converge"),
             }
-            workers::spawn_all(&platform, &stopped)
+            if platform.tuning.background_workers {
+                workers::spawn_all(&platform, &stopped)
+            } else {
+                Vec::new()
+            }
         });
-        let app = crate::api::router(self.state);
+        let app = router(self.state);
         let served = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -168,31 +174,146 @@ impl Application {
     }
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
+/// Opens the database and applies the migrations. (The upgrade step that needs
+/// the key runs once a platform exists: see `services::upgrade`.)
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open database {}", redact_url(&config.database_url)))?;
+    store
+        .migrate()
+        .await
+        .context("cannot migrate the database")?;
+    Ok(store)
+}
+
+/// The use-cases' context for a configuration, over an open (migrated) store;
+/// loads (or creates) the secret key.
+pub fn platform(
+    config: &Config,
+    store: Store,
+    provider: Arc<dyn Provider>,
+) -> anyhow::Result<Platform> {
+    let key = load_or_create_key(config.secret_key.as_deref(), &config.data_dir)?;
+    Ok(Platform {
+        store,
+        provider,
+        secrets: SecretBox::new(&key),
+        events: Arc::new(EventHub::default()),
+        public_url: config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.listen)),
+        tuning: config.tuning,
+        allow_private_webhooks: config.allow_private_webhooks,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .context("cannot build the webhook client")?,
+        clock: Clock::System,
+        retention: config.retention,
+        phone: None,
+    })
+}
+
+/// The platform for commands that do not serve (`user`, `token`, `migrate`):
+/// the configured provider (`UAZAPI_URL`, else where `serve` runs the sandbox).
+pub async fn command_platform(config: &Config) -> anyhow::Result<Platform> {
+    let store = open_store(config).await?;
+    let provider: Arc<dyn Provider> = match &config.uazapi_url {
+        Some(url) => {
+            let token = config.uazapi_admin_token.as_deref().unwrap_or_default();
+            Arc::new(Client::new(url, token, PROVIDER_TIMEOUT)?)
+        }
+        None => Arc::new(Client::new(
+            &format!("http://{}", config.sandbox_listen),
+            "",
+            PROVIDER_TIMEOUT,
+        )?),
+    };
+    let platform = platform(config, store, provider)?;
+    upgrade::seal_plain_secrets(&platform)
+        .await
+        .context("cannot finish upgrading the database")?;
+    Ok(platform)
+}
+
+/// The whole HTTP surface: the API, the pages, and the middleware around them.
+pub fn router(state: AppState) -> Router {
+    let csrf = middleware::from_fn_with_state(state.clone(), web::session::csrf);
+    api::router()
+        .merge(web::router(state.clone()))
+        .route_layer(middleware::from_fn(metrics::remember_route))
+        .fallback(web::not_found)
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(api::with_locale))
+        .layer(csrf)
+        .layer(
+            ServiceBuilder::new()
+                .layer(default_header(header::CONTENT_SECURITY_POLICY, CSP))
+                .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
+                .layer(default_header(header::REFERRER_POLICY, "no-referrer")),
+        )
+        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}
+
+/// A header every response carries unless the handler set its own.
+fn default_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The CSP allows only our own scripts, styles and images (plus data: images for QR codes).
+const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// The built-in sandbox plays the phone behind the pages' "Simular leitura".
+impl PretendPhone for Sandbox {
+    fn scan(&self, qrcode: &str, phone: &str) -> bool {
+        matches!(self.scan_qr(qrcode, Some(phone)), Ok(Some(_)))
+    }
+
+    fn pair(&self, paircode: &str, phone: &str) -> bool {
+        self.pair_code(paircode, phone).is_some()
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when
+/// this is called, not when the future is first polled, so a signal that
+/// arrives in between is not lost (nor kills the process the default way).
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        )
+    };
+    async move {
+        #[cfg(unix)]
+        match signals {
+            (Ok(mut terminate), Ok(mut interrupt)) => {
+                tokio::select! {
+                    _ = terminate.recv() => {},
+                    _ = interrupt.recv() => {},
+                }
+            }
+            (Err(error), _) | (_, Err(error)) => {
+                tracing::error!(%error, "cannot listen for signals");
+                std::future::pending::<()>().await;
+            }
+        }
+        #[cfg(not(unix))]
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C");
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    tracing::info!("shutting down: finishing requests in flight");
 }

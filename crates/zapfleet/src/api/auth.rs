@@ -1,12 +1,11 @@
-//! Who is calling: `Authorization: Bearer <api token>` (the browser session joins
-//! here when the web UI lands).
+//! Who is calling: `Authorization: Bearer <api token>`, or the browser's session
+//! for reads (the pages' live events).
 
+use crate::cookies::{SESSION_COOKIE, cookie};
 use crate::domain::UserId;
 use crate::error::AppError;
-use crate::services::accounts;
-use crate::services::webhooks::secret_hash;
+use crate::services::{accounts, tokens};
 use crate::state::AppState;
-use crate::web::session::{SESSION_COOKIE, cookie};
 use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
@@ -35,7 +34,7 @@ impl FromRequestParts<AppState> for AuthUser {
             // changes need a token, so a cross-site form can never make one.
             let safe = parts.method == Method::GET || parts.method == Method::HEAD;
             if let Some(secret) = cookie(parts, SESSION_COOKIE).filter(|_| safe)
-                && let Some(user) = state.store.find_session(&secret_hash(secret)).await?
+                && let Some(user) = accounts::session_user(&state.platform, secret).await?
             {
                 return Ok(Self {
                     user_id: user.user_id,
@@ -51,7 +50,7 @@ impl FromRequestParts<AppState> for AuthUser {
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(AppError::Unauthenticated);
         }
-        let owner = accounts::authenticate_token(&state.store, secret.trim()).await?;
+        let owner = tokens::authenticate(&state.platform, secret.trim()).await?;
         Ok(Self {
             user_id: owner.user_id,
             is_admin: owner.is_admin,

@@ -3,9 +3,11 @@
 use super::auth::AuthUser;
 use super::extract::{ApiJson, ApiPath};
 use super::instances::InstanceBody;
-use crate::domain::{InstanceId, InstanceSettings, InstanceStatus, LoginMethod};
+use crate::domain::{InstanceId, InstanceStatus, LoginMethod, StatusSource};
 use crate::error::{AppError, ErrorBody};
-use crate::services::connection;
+use crate::services::settings::{self, SettingsInput, SettingsView};
+use crate::services::status::ConnectionView;
+use crate::services::{connection, status as connection_status};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Bytes;
@@ -57,8 +59,8 @@ pub struct HistoryBody {
     pub to: InstanceStatus,
     /// Why.
     pub reason: String,
-    /// `user`, `webhook`, `poll`, `reconcile` or `reconnect`.
-    pub source: String,
+    /// Who reported it.
+    pub source: StatusSource,
     /// When (RFC 3339).
     pub at: String,
 }
@@ -76,25 +78,29 @@ pub struct StatusBody {
     pub history: Vec<HistoryBody>,
 }
 
-fn login_body(login: Option<&crate::domain::Login>) -> Option<LoginBody> {
-    login.map(|l| LoginBody {
-        method: l.method,
-        qrcode: (l.method == LoginMethod::Qr).then(|| l.code.clone()),
-        paircode: (l.method == LoginMethod::Code).then(|| l.code.clone()),
-        expires_at: l.expires_at.to_rfc3339(),
-    })
-}
-
-fn status_body(instance: crate::domain::Instance, history: Vec<HistoryBody>) -> StatusBody {
-    let login = if instance.status == InstanceStatus::Connecting {
-        login_body(instance.login.as_ref())
-    } else {
-        None
-    };
-    StatusBody {
-        instance: instance.into(),
-        login,
-        history,
+impl From<ConnectionView> for StatusBody {
+    fn from(view: ConnectionView) -> Self {
+        let login = view.login.as_ref().map(|l| LoginBody {
+            method: l.method,
+            qrcode: (l.method == LoginMethod::Qr).then(|| l.code.clone()),
+            paircode: (l.method == LoginMethod::Code).then(|| l.code.clone()),
+            expires_at: l.expires_at.to_rfc3339(),
+        });
+        StatusBody {
+            instance: view.instance.into(),
+            login,
+            history: view
+                .history
+                .into_iter()
+                .map(|h| HistoryBody {
+                    from: h.from,
+                    to: h.to,
+                    reason: h.reason,
+                    source: h.source,
+                    at: h.at.to_rfc3339(),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -123,7 +129,7 @@ async fn start(
         method,
     )
     .await?;
-    Ok(Json(status_body(instance, Vec::new())))
+    Ok(Json(ConnectionView::of(instance, Vec::new()).into()))
 }
 
 /// Connect: a QR code to scan, or a pairing code to type (`{"method": "code"}`).
@@ -180,7 +186,7 @@ async fn disconnect(
 ) -> Result<Json<StatusBody>, AppError> {
     let instance =
         connection::disconnect(&state.platform, &user.user_id, &InstanceId::from_raw(id)).await?;
-    Ok(Json(status_body(instance, Vec::new())))
+    Ok(Json(ConnectionView::of(instance, Vec::new()).into()))
 }
 
 /// Status, the login in progress and the last 50 status changes.
@@ -195,67 +201,46 @@ async fn status(
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<StatusBody>, AppError> {
-    let id = InstanceId::from_raw(id);
-    let instance = crate::services::instances::get(&state.store, &user.user_id, &id).await?;
-    let history = state
-        .store
-        .status_history(&user.user_id, &id, 50)
-        .await?
-        .into_iter()
-        .map(|h| HistoryBody {
-            from: h.from,
-            to: h.to,
-            reason: h.reason,
-            source: h.source,
-            at: h.at.to_rfc3339(),
-        })
-        .collect();
-    Ok(Json(status_body(instance, history)))
+    let view = connection_status::view(
+        &state.platform,
+        &user.user_id,
+        &InstanceId::from_raw(id),
+        50,
+    )
+    .await?;
+    Ok(Json(view.into()))
 }
 
-/// Read the instance's settings.
+/// Read the instance's settings (a forward webhook's secret is never shown).
 #[utoipa::path(get, path = "/instances/{id}/config", tag = "connection",
     params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
-    responses((status = 200, body = InstanceSettings), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = SettingsView), (status = 404, body = ErrorBody)))]
 async fn get_config(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<InstanceSettings>, AppError> {
-    let instance =
-        crate::services::instances::get(&state.store, &user.user_id, &InstanceId::from_raw(id))
-            .await?;
-    Ok(Json(instance.settings()))
+) -> Result<Json<SettingsView>, AppError> {
+    let view = settings::get(&state.platform, &user.user_id, &InstanceId::from_raw(id)).await?;
+    Ok(Json(view))
 }
 
-/// Replace the instance's settings (absent fields take their defaults).
-#[utoipa::path(put, path = "/instances/{id}/config", tag = "connection", request_body = InstanceSettings,
+/// Replace the instance's settings (absent fields take their defaults; a
+/// forward webhook without `secret` keeps the saved one).
+#[utoipa::path(put, path = "/instances/{id}/config", tag = "connection", request_body = SettingsInput,
     params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
-    responses((status = 200, body = InstanceSettings), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = SettingsView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn put_config(
     State(state): State<AppState>,
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
-    ApiJson(settings): ApiJson<InstanceSettings>,
-) -> Result<Json<InstanceSettings>, AppError> {
-    if !settings.delays_valid() {
-        return Err(AppError::invalid(
-            "messageDelayMaxMs",
-            crate::i18n::Msg::DelaysInvalid,
-        ));
-    }
-    if let Some(webhook) = &settings.forward_webhook {
-        crate::services::forwarding::validate_webhook(&state.platform, webhook).await?;
-    }
-    let id = InstanceId::from_raw(id);
-    let config = settings.to_config();
-    state
-        .store
-        .set_config(&user.user_id, &id, &config)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    state.store.record_config(&id, &config).await?;
-    let instance = crate::services::instances::get(&state.store, &user.user_id, &id).await?;
-    connection::push_provider_settings(&state.platform, &instance).await;
-    Ok(Json(settings))
+    ApiJson(input): ApiJson<SettingsInput>,
+) -> Result<Json<SettingsView>, AppError> {
+    let view = settings::save(
+        &state.platform,
+        &user.user_id,
+        &InstanceId::from_raw(id),
+        input,
+    )
+    .await?;
+    Ok(Json(view))
 }

@@ -33,7 +33,7 @@ struct Feed {
 fn frame(event: &Event) -> sse::Event {
     sse::Event::default()
         .id(event.id.to_string())
-        .event(event.kind)
+        .event(event.kind.as_str())
         .data(event.data.to_string())
 }
 

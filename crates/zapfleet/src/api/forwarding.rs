@@ -3,10 +3,11 @@
 
 use super::auth::AuthUser;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::domain::{ForwardWebhook, InstanceId};
+use crate::domain::{DeliveryId, DeliveryStatus, EventKind, InstanceId};
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::Msg;
-use crate::services::forwarding::validate_webhook;
+use crate::services::forwarding;
+use crate::services::settings::{self, WebhookInput, WebhookView};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -25,35 +26,31 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(config_history))
 }
 
-/// Your own webhook: receives the events of all your instances.
+/// Your own webhook: receives the events of all your instances (its secret is never shown).
 #[utoipa::path(get, path = "/webhook", tag = "webhooks", security(("bearer" = [])),
-    responses((status = 200, body = ForwardWebhook), (status = 404, description = "None set", body = ErrorBody)))]
+    responses((status = 200, body = WebhookView), (status = 404, description = "None set", body = ErrorBody)))]
 async fn get_webhook(
     State(state): State<AppState>,
     user: AuthUser,
-) -> Result<Json<ForwardWebhook>, AppError> {
-    state
-        .store
-        .user_webhook(&user.user_id)
+) -> Result<Json<WebhookView>, AppError> {
+    forwarding::user_webhook(&state.platform, &user.user_id)
         .await?
         .map(Json)
         .ok_or(AppError::NotFound)
 }
 
-/// Set your own webhook (events of all your instances, signed with the secret).
-#[utoipa::path(put, path = "/webhook", tag = "webhooks", request_body = ForwardWebhook, security(("bearer" = [])),
-    responses((status = 200, body = ForwardWebhook), (status = 422, description = "Internal or malformed URL, short secret", body = ErrorBody)))]
+/// Set your own webhook (events of all your instances, signed with the secret;
+/// without `secret`, the saved one is kept).
+#[utoipa::path(put, path = "/webhook", tag = "webhooks", request_body = WebhookInput, security(("bearer" = [])),
+    responses((status = 200, body = WebhookView), (status = 422, description = "Internal or malformed URL, unknown event, short or missing secret", body = ErrorBody)))]
 async fn put_webhook(
     State(state): State<AppState>,
     user: AuthUser,
-    ApiJson(webhook): ApiJson<ForwardWebhook>,
-) -> Result<Json<ForwardWebhook>, AppError> {
-    validate_webhook(&state.platform, &webhook).await?;
-    state
-        .store
-        .set_user_webhook(&user.user_id, Some(&webhook))
-        .await?;
-    Ok(Json(webhook))
+    ApiJson(input): ApiJson<WebhookInput>,
+) -> Result<Json<WebhookView>, AppError> {
+    Ok(Json(
+        forwarding::set_user_webhook(&state.platform, &user.user_id, input).await?,
+    ))
 }
 
 /// Remove your own webhook.
@@ -62,7 +59,7 @@ async fn delete_webhook(
     State(state): State<AppState>,
     user: AuthUser,
 ) -> Result<StatusCode, AppError> {
-    state.store.set_user_webhook(&user.user_id, None).await?;
+    forwarding::remove_user_webhook(&state.platform, &user.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -86,15 +83,17 @@ pub struct DeliveryParams {
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryBody {
     /// Id (`X-Zapfleet-Delivery`).
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: DeliveryId,
     /// The instance the event is about.
-    pub instance_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub instance_id: Option<InstanceId>,
     /// Where it goes.
     pub url: String,
     /// Event kind.
-    pub event: String,
+    pub event: EventKind,
     /// `pending`, `delivered` or `dead`.
-    pub status: String,
+    pub status: DeliveryStatus,
     /// Tries so far.
     pub attempts: i64,
     /// The last failure.
@@ -116,25 +115,33 @@ async fn list_deliveries(
     user: AuthUser,
     ApiQuery(params): ApiQuery<DeliveryParams>,
 ) -> Result<Json<Vec<DeliveryBody>>, AppError> {
-    let status = params.status.as_deref().filter(|s| !s.is_empty());
-    if status.is_some_and(|s| !["pending", "delivered", "dead"].contains(&s)) {
-        return Err(AppError::BadRequest {
-            message: Msg::BadStatus,
-            detail: None,
-            field: Some("status".into()),
-        });
-    }
-    let limit = params.limit.unwrap_or(100).clamp(1, 500);
-    let instance = params.instance_id.as_deref().filter(|i| !i.is_empty());
-    let items = state
-        .store
-        .list_deliveries(&user.user_id, status, instance, limit)
-        .await?;
+    let status = match params.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            DeliveryStatus::parse(s).ok_or_else(|| AppError::BadRequest {
+                message: Msg::BadStatus,
+                detail: None,
+                field: Some("status".into()),
+            })?,
+        ),
+    };
+    let instance = params
+        .instance_id
+        .filter(|i| !i.is_empty())
+        .map(InstanceId::from_raw);
+    let items = forwarding::deliveries(
+        &state.platform,
+        &user.user_id,
+        status,
+        instance.as_ref(),
+        params.limit.unwrap_or(100),
+    )
+    .await?;
     Ok(Json(
         items
             .into_iter()
             .map(|d| DeliveryBody {
-                body: serde_json::from_str(&d.body).unwrap_or_default(),
+                body: d.body,
                 id: d.id,
                 instance_id: d.instance_id,
                 url: d.url,
@@ -157,11 +164,8 @@ async fn replay_delivery(
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
-    if state.store.replay_delivery(&user.user_id, &id).await? {
-        Ok(StatusCode::ACCEPTED)
-    } else {
-        Err(AppError::NotFound)
-    }
+    forwarding::replay(&state.platform, &user.user_id, &DeliveryId::from_raw(id)).await?;
+    Ok(StatusCode::ACCEPTED)
 }
 
 /// A version of the settings.
@@ -183,9 +187,8 @@ async fn config_history(
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<ConfigVersion>>, AppError> {
-    let id = InstanceId::from_raw(id);
-    crate::services::instances::get(&state.store, &user.user_id, &id).await?;
-    let versions = state.store.config_history(&user.user_id, &id, 100).await?;
+    let versions =
+        settings::history(&state.platform, &user.user_id, &InstanceId::from_raw(id)).await?;
     Ok(Json(
         versions
             .into_iter()

@@ -44,16 +44,16 @@ async fn healthz() -> Json<Health> {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
-        Ok(Ok(())) => (
+    match tokio::time::timeout(READY_TIMEOUT, state.platform.database_ready()).await {
+        Ok(true) => (
             StatusCode::OK,
             Json(Health {
                 status: "ready",
                 reason: None,
             }),
         ),
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "not ready");
+        Ok(false) => {
+            tracing::warn!("not ready: the database does not answer");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(Health {

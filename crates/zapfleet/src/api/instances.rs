@@ -5,6 +5,7 @@ use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::domain::{Instance, InstanceId, InstanceStatus, ProvisionState};
 use crate::error::{AppError, ErrorBody};
 use crate::services::instances::{self, CreateInstance, ListInstances, UpdateInstance};
+use crate::services::settings::SettingsView;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -48,9 +49,8 @@ pub struct InstanceBody {
     pub updated_at: String,
     /// Last time it became connected (RFC 3339).
     pub last_connection: Option<String>,
-    /// Settings document.
-    #[schema(value_type = Object)]
-    pub config: serde_json::Value,
+    /// Settings (as `GET …/config` shows them: never a webhook's secret).
+    pub config: SettingsView,
     /// WhatsApp display name, once connected.
     pub profile_name: Option<String>,
     /// Whether the instance exists at the provider yet.
@@ -78,7 +78,7 @@ impl From<Instance> for InstanceBody {
             created_at: i.created_at.to_rfc3339(),
             updated_at: i.updated_at.to_rfc3339(),
             last_connection: i.last_connection.map(|t| t.to_rfc3339()),
-            config: i.config,
+            config: SettingsView::from(&i.settings),
             profile_name: i.profile_name,
             provisioning: Provisioning {
                 state: i.provision_state,
@@ -228,7 +228,7 @@ async fn list_instances(
         limit: params.limit,
     };
     let limit = input.limit.unwrap_or(instances::DEFAULT_LIMIT);
-    let page = instances::list(&state.store, &user.user_id, input).await?;
+    let page = instances::list(&state.platform, &user.user_id, input).await?;
     Ok(Json(InstanceList {
         items: page.items.into_iter().map(Into::into).collect(),
         total: page.total,
@@ -251,7 +251,8 @@ async fn get_instance(
     user: AuthUser,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<InstanceBody>, AppError> {
-    let instance = instances::get(&state.store, &user.user_id, &InstanceId::from_raw(id)).await?;
+    let instance =
+        instances::get(&state.platform, &user.user_id, &InstanceId::from_raw(id)).await?;
     Ok(Json(instance.into()))
 }
 
@@ -278,7 +279,7 @@ async fn update_instance(
         phone: body.phone,
     };
     let instance = instances::update(
-        &state.store,
+        &state.platform,
         &user.user_id,
         &InstanceId::from_raw(id),
         input,

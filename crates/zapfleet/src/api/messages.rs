@@ -2,12 +2,15 @@
 
 use super::auth::AuthUser;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::domain::{InstanceId, MessageKind, MessageStatus, Timestamp};
+use crate::domain::{
+    DayUsage, Direction, InstanceId, Media, MessageId, MessageKind, MessageStatus, Timestamp, Usage,
+};
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::Msg;
-use crate::services::messages::{self, MediaInput, MediaSource, SendInput};
+use crate::services::messages::{self, ListMessages, MediaInput, MediaSource, SendInput};
+use crate::services::stats::{self, Period, StatsView};
 use crate::state::AppState;
-use crate::store::{DayStats, MessageRecord};
+use crate::store::MessageRecord;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -65,17 +68,20 @@ pub struct SendBody {
 #[serde(rename_all = "camelCase")]
 pub struct MessageBody {
     /// Id (also the provider's `track_id`).
-    pub id: String,
+    #[schema(value_type = String)]
+    pub id: MessageId,
     /// `out` or `in`.
-    pub direction: &'static str,
+    pub direction: Direction,
     /// Recipient or sender.
     pub peer: String,
     /// What it carries.
     pub kind: MessageKind,
     /// Text or caption.
     pub text: Option<String>,
-    /// Media URL.
+    /// Media URL (for media sent by URL).
     pub media_url: Option<String>,
+    /// Size of an uploaded file, in bytes (uploads are never sent back).
+    pub upload_bytes: Option<i64>,
     /// `queued`, `sending`, `sent`, `delivered`, `read`, `failed` or `received`.
     pub status: MessageStatus,
     /// WhatsApp's message id.
@@ -102,12 +108,18 @@ impl From<MessageRecord> for MessageBody {
     fn from(m: MessageRecord) -> Self {
         Self {
             id: m.id,
-            direction: if m.outgoing { "out" } else { "in" },
+            direction: m.direction,
             peer: m.peer,
             kind: m.kind,
             text: m.body,
-            // Uploads are not echoed back (they can be megabytes).
-            media_url: m.media_url.filter(|u| u.starts_with("http")),
+            media_url: match &m.media {
+                Some(Media::Url(url)) => Some(url.clone()),
+                _ => None,
+            },
+            upload_bytes: match m.media {
+                Some(Media::Upload { bytes }) => Some(bytes),
+                _ => None,
+            },
             status: m.status,
             provider_message_id: m.provider_message_id,
             attempts: m.attempts,
@@ -209,14 +221,6 @@ pub struct MessageList {
     pub limit: u32,
 }
 
-fn bad(message: Msg, field: &str) -> AppError {
-    AppError::BadRequest {
-        message,
-        detail: None,
-        field: Some(field.to_owned()),
-    }
-}
-
 /// List an instance's messages, newest first.
 #[utoipa::path(get, path = "/instances/{id}/messages", tag = "messages", params(("id" = String, Path, description = "Instance id"), MessageParams),
     security(("bearer" = [])),
@@ -227,35 +231,24 @@ async fn list_messages(
     ApiPath(id): ApiPath<String>,
     ApiQuery(params): ApiQuery<MessageParams>,
 ) -> Result<Json<MessageList>, AppError> {
-    let id = InstanceId::from_raw(id);
-    crate::services::instances::get(&state.store, &user.user_id, &id).await?;
-    let direction = match params.direction.as_deref() {
-        None | Some("") => None,
-        Some("out") => Some(true),
-        Some("in") => Some(false),
-        Some(_) => return Err(bad(Msg::BadQuery, "direction")),
+    let input = ListMessages {
+        direction: params.direction,
+        status: params.status,
+        page: params.page,
+        limit: params.limit,
     };
-    let status = match params.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(MessageStatus::parse(s).ok_or_else(|| bad(Msg::BadStatus, "status"))?),
-    };
-    let limit = params.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(bad(Msg::BadLimit, "limit"));
-    }
-    let page = params.page.unwrap_or(1);
-    if page == 0 {
-        return Err(bad(Msg::BadPage, "page"));
-    }
-    let (items, total) = state
-        .store
-        .list_messages(&user.user_id, &id, direction, status, page, limit)
-        .await?;
+    let page = messages::list(
+        &state.platform,
+        &user.user_id,
+        &InstanceId::from_raw(id),
+        input,
+    )
+    .await?;
     Ok(Json(MessageList {
-        items: items.into_iter().map(Into::into).collect(),
-        total,
-        page,
-        limit,
+        items: page.items.into_iter().map(Into::into).collect(),
+        total: page.total,
+        page: page.page,
+        limit: page.limit,
     }))
 }
 
@@ -274,77 +267,40 @@ pub struct StatsParams {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsBody {
-    /// First day.
+    /// First day (`YYYY-MM-DD`).
     pub from: String,
     /// Last day.
     pub to: String,
     /// Days with activity, oldest first.
-    pub days: Vec<DayStats>,
-    /// Sums over the period (`day` is empty).
-    pub total: DayStats,
+    pub days: Vec<DayUsage>,
+    /// Sums over the period.
+    pub total: Usage,
     /// Share of the period spent connected, 0 to 100 (counted when connections end).
     pub uptime_percent: f64,
 }
 
-fn day(text: &str) -> Option<String> {
-    let ok = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        });
-    ok.then(|| text.to_owned())
+impl From<StatsView> for StatsBody {
+    fn from(view: StatsView) -> Self {
+        Self {
+            from: view.period.from.to_string(),
+            to: view.period.to.to_string(),
+            days: view.days,
+            total: view.total,
+            uptime_percent: view.uptime_percent,
+        }
+    }
 }
 
-async fn stats(
+async fn stats_of(
     state: &AppState,
     user: &AuthUser,
     instance: Option<&InstanceId>,
     params: StatsParams,
 ) -> Result<Json<StatsBody>, AppError> {
-    let today = Timestamp::now().to_rfc3339()[..10].to_owned();
-    let month_ago = Timestamp::from_millis(Timestamp::now().millis() - 29 * 86_400_000)
-        .to_rfc3339()[..10]
-        .to_owned();
-    let from = match params.from {
-        Some(f) => day(&f).ok_or_else(|| bad(Msg::BadQuery, "from"))?,
-        None => month_ago,
-    };
-    let to = match params.to {
-        Some(t) => day(&t).ok_or_else(|| bad(Msg::BadQuery, "to"))?,
-        None => today,
-    };
-    if from > to {
-        return Err(bad(Msg::BadQuery, "from"));
-    }
-    let days = state
-        .store
-        .daily_stats(&user.user_id, instance, &from, &to)
-        .await?;
-    let total = DayStats::total(&days);
-    let day_count = days_between(&from, &to).max(1) as f64;
-    let uptime_percent =
-        (total.connected_ms as f64 / (day_count * 86_400_000.0) * 100.0).clamp(0.0, 100.0);
-    Ok(Json(StatsBody {
-        from,
-        to,
-        days,
-        total,
-        uptime_percent,
-    }))
-}
-
-/// Days in `[from, to]` (both `YYYY-MM-DD`).
-fn days_between(from: &str, to: &str) -> i64 {
-    let parse = |d: &str| {
-        time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
-    };
-    match (parse(from), parse(to)) {
-        (Some(a), Some(b)) => (b - a).whole_days() + 1,
-        _ => 1,
-    }
+    let today = stats::today(&state.platform);
+    let period = Period::parse(params.from.as_deref(), params.to.as_deref(), today)?;
+    let view = stats::usage(&state.platform, &user.user_id, instance, period, false).await?;
+    Ok(Json(view.into()))
 }
 
 /// Usage of one instance per day: messages sent, received, failed, delivered,
@@ -358,9 +314,7 @@ async fn instance_stats(
     ApiPath(id): ApiPath<String>,
     ApiQuery(params): ApiQuery<StatsParams>,
 ) -> Result<Json<StatsBody>, AppError> {
-    let id = InstanceId::from_raw(id);
-    crate::services::instances::get(&state.store, &user.user_id, &id).await?;
-    stats(&state, &user, Some(&id), params).await
+    stats_of(&state, &user, Some(&InstanceId::from_raw(id)), params).await
 }
 
 /// Usage of all your instances per day.
@@ -371,5 +325,5 @@ async fn overview_stats(
     user: AuthUser,
     ApiQuery(params): ApiQuery<StatsParams>,
 ) -> Result<Json<StatsBody>, AppError> {
-    stats(&state, &user, None, params).await
+    stats_of(&state, &user, None, params).await
 }

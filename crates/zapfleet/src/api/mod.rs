@@ -11,18 +11,13 @@ pub mod instances;
 mod messages;
 mod webhooks;
 
-use crate::error::AppError;
 use crate::i18n::{Locale, REQUEST_LOCALE};
-use crate::metrics;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware::{self, Next};
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
 use axum::response::Response;
-use tower::ServiceBuilder;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -60,8 +55,10 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The whole HTTP surface, with its middleware.
-pub fn router(state: AppState) -> Router {
+/// The JSON API under `/api`, the operational endpoints and the docs page, with
+/// the OpenAPI document generated from them. (`startup::router` adds the pages
+/// and the middleware.)
+pub fn router() -> Router<AppState> {
     let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             "/api",
@@ -76,33 +73,11 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let openapi_json = openapi.to_pretty_json().unwrap_or_default();
-
-    let csrf = middleware::from_fn_with_state(state.clone(), crate::web::session::csrf);
     api.merge(docs::router(openapi_json))
-        .merge(crate::web::router())
-        .route_layer(middleware::from_fn(metrics::remember_route))
-        .fallback(not_found)
-        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(with_locale))
-        .layer(csrf)
-        .layer(
-            ServiceBuilder::new()
-                .layer(default_header(header::CONTENT_SECURITY_POLICY, CSP))
-                .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
-                .layer(default_header(header::REFERRER_POLICY, "no-referrer")),
-        )
-        .layer(TraceLayer::new_for_http())
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
-        .with_state(state)
 }
 
 /// Serves the request in the language its `Accept-Language` prefers.
-async fn with_locale(request: Request, next: Next) -> Response {
+pub async fn with_locale(request: Request, next: Next) -> Response {
     let locale = request
         .headers()
         .get(header::ACCEPT_LANGUAGE)
@@ -115,36 +90,4 @@ async fn with_locale(request: Request, next: Next) -> Response {
         HeaderValue::from_static(locale.tag()),
     );
     response
-}
-
-/// A header every response carries unless the handler set its own.
-fn default_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
-
-/// The CSP allows only our own scripts, styles and images (plus data: images for QR codes).
-const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
-
-/// Unknown paths: a page for browsers, the JSON error for everyone else.
-async fn not_found(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    uri: axum::http::Uri,
-    headers: axum::http::HeaderMap,
-    visitor: crate::web::session::Visitor,
-) -> Response {
-    use axum::response::IntoResponse;
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if wants_html && !uri.path().starts_with("/api/") {
-        let page = crate::web::PageCtx::new(&visitor, &state);
-        return crate::web::message_page(
-            page,
-            axum::http::StatusCode::NOT_FOUND,
-            crate::i18n::Msg::NotFound,
-            crate::i18n::Msg::PageNotFound,
-        );
-    }
-    AppError::NotFound.into_response()
 }

@@ -1,7 +1,7 @@
 //! How an instance is linked to the provider and logging in.
 
 use super::Timestamp;
-use std::str::FromStr;
+use super::text_enum::text_enum;
 
 /// Whether the provider-side instance exists yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -13,27 +13,7 @@ pub enum ProvisionState {
     Ready,
 }
 
-impl ProvisionState {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Ready => "ready",
-        }
-    }
-}
-
-impl FromStr for ProvisionState {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "pending" => Ok(Self::Pending),
-            "ready" => Ok(Self::Ready),
-            other => Err(format!("unknown provision state {other:?}")),
-        }
-    }
-}
+text_enum!(ProvisionState, "provision state" { Pending => "pending", Ready => "ready" });
 
 /// How the user logs in.
 #[derive(
@@ -47,24 +27,9 @@ pub enum LoginMethod {
     Code,
 }
 
+text_enum!(LoginMethod, "login method" { Qr => "qr", Code => "code" });
+
 impl LoginMethod {
-    /// The stored form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Qr => "qr",
-            Self::Code => "code",
-        }
-    }
-
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "qr" => Some(Self::Qr),
-            "code" => Some(Self::Code),
-            _ => None,
-        }
-    }
-
     /// How long the provider waits for this login (2 min for a QR, 5 for a code).
     pub fn timeout_ms(self) -> i64 {
         match self {
@@ -73,6 +38,26 @@ impl LoginMethod {
         }
     }
 }
+
+/// What reported a status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StatusSource {
+    /// The user asked (connect, reconnect, logout).
+    User,
+    /// The provider posted a webhook.
+    Webhook,
+    /// The poller asked the provider.
+    Poll,
+    /// The start-up reconciliation with the provider's list.
+    Reconcile,
+    /// The automatic reconnect after a drop.
+    Reconnect,
+}
+
+text_enum!(StatusSource, "status source" {
+    User => "user", Webhook => "webhook", Poll => "poll", Reconcile => "reconcile", Reconnect => "reconnect",
+});
 
 /// A login in progress: what the user must scan or type, and until when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,5 +89,18 @@ mod tests {
         assert_eq!(reconnect_delay_ms(30, 0.5), 300_000);
         assert_eq!(reconnect_delay_ms(1, 0.0), 1_600);
         assert_eq!(reconnect_delay_ms(1, 1.0), 2_400);
+    }
+
+    #[test]
+    fn text_forms_agree_with_serde() {
+        for &source in StatusSource::ALL {
+            assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
+        }
+        for &state in ProvisionState::ALL {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+        }
+        for &method in LoginMethod::ALL {
+            assert_eq!(serde_json::to_value(method).unwrap(), method.as_str());
+        }
     }
 }

@@ -34,6 +34,12 @@ macro_rules! typed_id {
                 f.write_str(&self.0)
             }
         }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
     };
 }
 
@@ -48,6 +54,14 @@ typed_id!(
 typed_id!(
     /// Identifies an API token (not the secret itself).
     TokenId
+);
+typed_id!(
+    /// Identifies a message; also its `track_id` at the provider.
+    MessageId
+);
+typed_id!(
+    /// Identifies a forward-webhook delivery (`X-Zapfleet-Delivery`).
+    DeliveryId
 );
 
 #[cfg(test)]

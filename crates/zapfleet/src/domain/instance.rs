@@ -26,8 +26,8 @@ pub struct Instance {
     pub updated_at: Timestamp,
     /// When it last became connected.
     pub last_connection: Option<Timestamp>,
-    /// Per-instance settings document (JSON).
-    pub config: serde_json::Value,
+    /// Per-instance settings.
+    pub settings: super::InstanceSettings,
     /// Whether it exists at the provider yet.
     pub provision_state: ProvisionState,
     /// Why the last provisioning attempt failed, for the user to see.
@@ -41,13 +41,15 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// The typed settings.
-    pub fn settings(&self) -> super::InstanceSettings {
-        super::InstanceSettings::from_config(&self.config)
-    }
-
-    /// Whether the user wants automatic reconnection after a drop (default on).
-    pub fn auto_reconnect(&self) -> bool {
-        self.settings().auto_reconnect
+    /// What the state machine needs to know of it.
+    pub fn current(&self) -> super::transition::Current<'_> {
+        super::transition::Current {
+            status: self.status,
+            login: self.login.as_ref(),
+            profile_name: self.profile_name.as_deref(),
+            last_connection: self.last_connection,
+            logged_out: self.logged_out,
+            auto_reconnect: self.settings.auto_reconnect,
+        }
     }
 }

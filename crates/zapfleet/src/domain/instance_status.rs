@@ -1,7 +1,6 @@
 //! The connection state of an instance and the moves allowed between states.
 
 use serde::{Deserialize, Serialize};
-use std::{fmt, str::FromStr};
 
 /// The provider's three connection states.
 #[derive(
@@ -40,9 +39,6 @@ pub enum Cause {
 }
 
 impl InstanceStatus {
-    /// Every state, in display order.
-    pub const ALL: [InstanceStatus; 3] = [Self::Disconnected, Self::Connecting, Self::Connected];
-
     /// The one table of allowed transitions. Staying in the same state is never a
     /// transition (it is a no-op, so replayed events change nothing).
     pub fn can_become(self, next: InstanceStatus, cause: Cause) -> bool {
@@ -59,38 +55,13 @@ impl InstanceStatus {
             }
         }
     }
-
-    /// The stored and wire form: `disconnected`, `connecting`, `connected`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Disconnected => "disconnected",
-            Self::Connecting => "connecting",
-            Self::Connected => "connected",
-        }
-    }
 }
 
-impl fmt::Display for InstanceStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A string that is not one of the three states.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown instance status {0:?}")]
-pub struct UnknownStatus(pub String);
-
-impl FromStr for InstanceStatus {
-    type Err = UnknownStatus;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| UnknownStatus(s.to_owned()))
-    }
-}
+super::text_enum::text_enum!(InstanceStatus, "instance status" {
+    Disconnected => "disconnected",
+    Connecting => "connecting",
+    Connected => "connected",
+});
 
 #[cfg(test)]
 mod tests {
@@ -99,7 +70,7 @@ mod tests {
 
     #[test]
     fn round_trips_through_its_string_form() {
-        for status in InstanceStatus::ALL {
+        for &status in InstanceStatus::ALL {
             assert_eq!(status.as_str().parse::<InstanceStatus>(), Ok(status));
         }
         assert!("online".parse::<InstanceStatus>().is_err());
@@ -122,8 +93,8 @@ mod tests {
 
     #[test]
     fn the_provider_is_believed_but_repeats_are_no_ops() {
-        for from in InstanceStatus::ALL {
-            for to in InstanceStatus::ALL {
+        for &from in InstanceStatus::ALL {
+            for &to in InstanceStatus::ALL {
                 assert_eq!(from.can_become(to, Cause::ProviderReported), from != to);
             }
         }

@@ -115,6 +115,17 @@ impl Cursor {
         if cursor.field != sort.field || cursor.descending != sort.descending {
             return Err(CursorError::WrongSort);
         }
+        let fits = matches!(
+            (cursor.field, &cursor.value),
+            (SortField::Name | SortField::Status, SortValue::Text(_))
+                | (
+                    SortField::CreatedAt | SortField::UpdatedAt | SortField::LastConnection,
+                    SortValue::Int(_)
+                )
+        );
+        if !fits {
+            return Err(CursorError::Malformed);
+        }
         Ok(cursor)
     }
 }
@@ -154,10 +165,19 @@ mod tests {
         };
         let text = cursor.encode();
         assert!(text.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_eq!(Cursor::decode(&text, sort), Ok(cursor));
+        assert_eq!(Cursor::decode(&text, sort), Ok(cursor.clone()));
         assert_eq!(
             Cursor::decode(&text, InstanceSort::default()),
             Err(CursorError::WrongSort)
+        );
+        let forged = Cursor {
+            value: SortValue::Int(7),
+            ..cursor.clone()
+        };
+        assert_eq!(
+            Cursor::decode(&forged.encode(), sort),
+            Err(CursorError::Malformed),
+            "a value of the wrong type for its field"
         );
         for junk in ["", "zz", "abc", "7b7d", &"00".repeat(2000)] {
             assert_eq!(

@@ -4,8 +4,12 @@
 //! about what an instance, a phone or a name may be lives in one place and is tested
 //! without I/O.
 
+pub(crate) mod text_enum;
+
 pub mod account;
 pub mod connection;
+pub mod day;
+pub mod event;
 pub mod ids;
 pub mod instance;
 pub mod instance_key;
@@ -15,17 +19,23 @@ pub mod listing;
 pub mod message;
 pub mod phone;
 pub mod settings;
+pub mod stats;
 pub mod timestamp;
+pub mod transition;
 
 pub use account::{Email, EmailError, Password, PasswordError, TokenName, TokenNameError};
-pub use connection::{Login, LoginMethod, ProvisionState};
-pub use ids::{InstanceId, TokenId, UserId};
+pub use connection::{Login, LoginMethod, ProvisionState, StatusSource};
+pub use day::{Day, DayError};
+pub use event::{DeliveryStatus, EventKind, ForwardWebhook};
+pub use ids::{DeliveryId, InstanceId, MessageId, TokenId, UserId};
 pub use instance::Instance;
 pub use instance_key::InstanceKey;
 pub use instance_name::{InstanceName, InstanceNameError};
 pub use instance_status::InstanceStatus;
 pub use listing::{Cursor, CursorError, InstanceSort, SortField, SortValue};
-pub use message::{MessageKind, MessageStatus};
+pub use message::{Direction, Media, MessageKind, MessageStatus, Receipt};
 pub use phone::{Phone, PhoneError};
-pub use settings::{ForwardWebhook, InstanceSettings};
+pub use settings::InstanceSettings;
+pub use stats::{DayUsage, Usage};
+pub use text_enum::UnknownValue;
 pub use timestamp::Timestamp;

@@ -1,13 +1,13 @@
-//! Per-instance settings: the typed form of the `config` column.
+//! Per-instance settings: the typed form of the `config` document.
 
-use serde::{Deserialize, Serialize};
+use super::ForwardWebhook;
+use serde_json::{Map, Value};
 
 /// Longest pause between two sends, in milliseconds.
 pub const MAX_DELAY_MS: u64 = 600_000;
 
 /// How an instance behaves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstanceSettings {
     /// Reconnect automatically after an unexpected drop (never after a logout).
     pub auto_reconnect: bool,
@@ -19,31 +19,8 @@ pub struct InstanceSettings {
     pub keep_incoming_text: bool,
     /// Where this instance's events are forwarded (signed with HMAC-SHA256).
     pub forward_webhook: Option<ForwardWebhook>,
-}
-
-/// A user's own URL that receives events.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ForwardWebhook {
-    /// An http(s) URL on the public internet.
-    pub url: String,
-    /// Event kinds to forward (`instance.status`, `message.status`, `message.received`…); empty forwards all.
-    #[serde(default)]
-    pub events: Vec<String>,
-    /// The key of the `X-Zapfleet-Signature` HMAC-SHA256 (16 to 200 characters).
-    pub secret: String,
-}
-
-impl ForwardWebhook {
-    /// Whether this webhook wants events of this kind.
-    pub fn wants(&self, kind: &str) -> bool {
-        self.events.is_empty() || self.events.iter().any(|e| e == kind)
-    }
-
-    /// Whether the secret is long enough to sign with.
-    pub fn secret_valid(&self) -> bool {
-        (16..=200).contains(&self.secret.chars().count())
-    }
+    /// Keys this version does not know (written by a newer one): kept as they are.
+    pub unknown: Map<String, Value>,
 }
 
 impl Default for InstanceSettings {
@@ -54,15 +31,73 @@ impl Default for InstanceSettings {
             message_delay_max_ms: 3_000,
             keep_incoming_text: true,
             forward_webhook: None,
+            unknown: Map::new(),
         }
     }
 }
 
 impl InstanceSettings {
-    /// Reads the stored document; missing keys take their defaults, and a
-    /// document that cannot be read gives the defaults.
-    pub fn from_config(config: &serde_json::Value) -> Self {
-        serde_json::from_value(config.clone()).unwrap_or_default()
+    /// Reads the stored document, key by key: a missing or unreadable key takes
+    /// its default without touching the others, and unknown keys are kept.
+    pub fn from_config(config: &Value) -> Self {
+        let mut settings = Self::default();
+        let Some(document) = config.as_object() else {
+            return settings;
+        };
+        for (key, value) in document {
+            match key.as_str() {
+                "autoReconnect" => {
+                    settings.auto_reconnect = value.as_bool().unwrap_or(settings.auto_reconnect)
+                }
+                "messageDelayMinMs" => {
+                    settings.message_delay_min_ms =
+                        value.as_u64().unwrap_or(settings.message_delay_min_ms)
+                }
+                "messageDelayMaxMs" => {
+                    settings.message_delay_max_ms =
+                        value.as_u64().unwrap_or(settings.message_delay_max_ms)
+                }
+                "keepIncomingText" => {
+                    settings.keep_incoming_text =
+                        value.as_bool().unwrap_or(settings.keep_incoming_text)
+                }
+                "forwardWebhook" => {
+                    settings.forward_webhook = serde_json::from_value(value.clone()).ok()
+                }
+                _ => {
+                    settings.unknown.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        settings
+    }
+
+    /// The stored document.
+    pub fn to_config(&self) -> Value {
+        let mut document = self.unknown.clone();
+        document.insert("autoReconnect".into(), self.auto_reconnect.into());
+        document.insert("messageDelayMinMs".into(), self.message_delay_min_ms.into());
+        document.insert("messageDelayMaxMs".into(), self.message_delay_max_ms.into());
+        document.insert("keepIncomingText".into(), self.keep_incoming_text.into());
+        if let Some(webhook) = &self.forward_webhook {
+            document.insert(
+                "forwardWebhook".into(),
+                serde_json::to_value(webhook).unwrap_or_default(),
+            );
+        }
+        Value::Object(document)
+    }
+
+    /// The document as the history keeps it: without the webhook's secret.
+    pub fn to_history(&self) -> Value {
+        let mut document = self.to_config();
+        if let Some(hook) = document
+            .get_mut("forwardWebhook")
+            .and_then(Value::as_object_mut)
+        {
+            hook.remove("secretSealed");
+        }
+        document
     }
 
     /// Whether the delays make sense (min ≤ max ≤ 10 minutes).
@@ -70,16 +105,12 @@ impl InstanceSettings {
         self.message_delay_min_ms <= self.message_delay_max_ms
             && self.message_delay_max_ms <= MAX_DELAY_MS
     }
-
-    /// The stored document.
-    pub fn to_config(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or_default()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::EventKind;
     use serde_json::json;
 
     #[test]
@@ -91,6 +122,36 @@ mod tests {
             InstanceSettings::from_config(&json!({})),
             InstanceSettings::default()
         );
+    }
+
+    #[test]
+    fn keys_of_a_newer_version_neither_reset_nor_vanish() {
+        let stored = json!({
+            "autoReconnect": false,
+            "typingIndicator": true,
+            "forwardWebhook": {"url": "https://example.com/h", "events": ["message.status"], "secretSealed": "v1:abc"},
+            "messageDelayMinMs": "soon"
+        });
+        let settings = InstanceSettings::from_config(&stored);
+        assert!(
+            !settings.auto_reconnect,
+            "a newer key does not reset the others"
+        );
+        let hook = settings.forward_webhook.clone().unwrap();
+        assert_eq!(hook.events, vec![EventKind::MessageStatus]);
+        assert_eq!(
+            settings.message_delay_min_ms, 1_000,
+            "an unreadable key takes its default"
+        );
+        let written = settings.to_config();
+        assert_eq!(written["typingIndicator"], true);
+        assert_eq!(written["forwardWebhook"]["secretSealed"], "v1:abc");
+        assert!(
+            settings.to_history()["forwardWebhook"]
+                .get("secretSealed")
+                .is_none()
+        );
+        assert_eq!(InstanceSettings::from_config(&written), settings);
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Points in time, stored as Unix milliseconds so one column type serves SQLite and
-//! PostgreSQL alike.
+//! Points in time with millisecond precision (`timestamptz` on PostgreSQL, Unix
+//! milliseconds on SQLite).
 
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
@@ -10,27 +10,47 @@ use time::format_description::well_known::Rfc3339;
 pub struct Timestamp(i64);
 
 impl Timestamp {
-    /// The current time.
+    /// The system's current time. Services and workers ask their
+    /// [`Clock`](crate::clock::Clock) instead, so tests can move time.
     pub fn now() -> Self {
-        let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-        Self(i64::try_from(nanos / 1_000_000).unwrap_or(i64::MAX))
+        Self::from_offset_date_time(OffsetDateTime::now_utc())
     }
 
-    /// From Unix milliseconds, as stored.
-    pub fn from_millis(ms: i64) -> Self {
+    /// From Unix milliseconds.
+    pub const fn from_millis(ms: i64) -> Self {
         Self(ms)
     }
 
-    /// Unix milliseconds, as stored.
+    /// Unix milliseconds.
     pub fn millis(self) -> i64 {
         self.0
     }
 
+    /// This time plus `ms` milliseconds (minus, when negative).
+    pub fn plus_millis(self, ms: i64) -> Self {
+        Self(self.0.saturating_add(ms))
+    }
+
+    /// Milliseconds from `earlier` to this time.
+    pub fn millis_since(self, earlier: Timestamp) -> i64 {
+        self.0.saturating_sub(earlier.0)
+    }
+
+    /// From a `time` value (sub-millisecond digits are dropped).
+    pub fn from_offset_date_time(at: OffsetDateTime) -> Self {
+        Self(i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+    }
+
+    /// As a `time` value in UTC (the epoch if out of `time`'s range).
+    pub fn to_offset_date_time(self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
     /// RFC 3339 in UTC, e.g. `2026-11-29T10:00:00.123Z`.
     pub fn to_rfc3339(self) -> String {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(self.0) * 1_000_000)
-            .ok()
-            .and_then(|t| t.format(&Rfc3339).ok())
+        self.to_offset_date_time()
+            .format(&Rfc3339)
             .unwrap_or_default()
     }
 }
@@ -51,5 +71,15 @@ mod tests {
             Timestamp::from_millis(1_764_374_400_123).to_rfc3339(),
             "2025-11-29T00:00:00.123Z"
         );
+    }
+
+    #[test]
+    fn round_trips_through_time_values() {
+        let at = Timestamp::from_millis(1_764_374_400_123);
+        assert_eq!(
+            Timestamp::from_offset_date_time(at.to_offset_date_time()),
+            at
+        );
+        assert_eq!(at.plus_millis(877).millis_since(at), 877);
     }
 }

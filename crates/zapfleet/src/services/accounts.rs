@@ -1,19 +1,20 @@
-//! Users and API tokens: creating accounts, hashing passwords, issuing and checking tokens.
+//! Accounts: creating them, passwords, signing in and out of the browser, the
+//! language switch, and what the administrator manages.
 
-use crate::domain::{Email, Password, Timestamp, TokenId, TokenName, UserId};
+use super::platform::Platform;
+use crate::crypto::sha256_hex;
+use crate::domain::{Email, Password, UserId};
 use crate::error::AppError;
-use crate::i18n::Msg;
-use crate::store::{NewToken, NewUser, Store, StoreError, TokenOwner, UserRecord};
+use crate::i18n::{Locale, Msg};
+use crate::store::{NewUser, SessionUser, UserRecord};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
-use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
-/// Every token starts with this, so leaked tokens are easy to grep for.
-pub const TOKEN_PREFIX: &str = "zf_";
-/// Random characters after the prefix (URL-safe alphabet: 258 bits).
-const TOKEN_RANDOM_CHARS: usize = 43;
-/// A used token's `lastUsedAt` is written at most this often, to keep reads read-only.
-const TOUCH_INTERVAL_MS: i64 = 60_000;
+/// Browser sessions last 30 days.
+pub const SESSION_DAYS: i64 = 30;
+/// The server-wide switch that closes sign-ups (`app_setting`).
+const SIGNUPS_OPEN: &str = "signups_open";
 
 /// Hashes a password with Argon2id (default parameters) on a blocking thread.
 pub async fn hash_password(password: &Password) -> Result<String, AppError> {
@@ -44,111 +45,208 @@ pub async fn verify_password(password: &str, hash: &str) -> bool {
     .unwrap_or(false)
 }
 
-/// Creates an account.
-pub async fn create_user(
-    store: &Store,
+/// A real Argon2 hash of a random password, checked for unknown e-mails so a
+/// sign-in takes as long whether or not the account exists.
+async fn decoy_hash() -> Result<&'static str, AppError> {
+    static DECOY: OnceCell<String> = OnceCell::const_new();
+    let hash = DECOY
+        .get_or_try_init(|| async {
+            let random = Password::parse(&nanoid::nanoid!(32))
+                .map_err(|e| AppError::invalid("password", e))?;
+            hash_password(&random).await
+        })
+        .await?;
+    Ok(hash.as_str())
+}
+
+async fn new_user(
+    platform: &Platform,
     email: &str,
     password: &str,
     is_admin: bool,
+    admin_if_first: bool,
 ) -> Result<UserRecord, AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let password = Password::parse(password).map_err(|e| AppError::invalid("password", e))?;
     let password_hash = hash_password(&password).await?;
-    store
-        .insert_user(NewUser {
-            email,
-            password_hash,
-            is_admin,
-        })
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict => AppError::Conflict {
-                field: "email",
-                message: Msg::EmailTaken,
-            },
-            other => other.into(),
-        })
+    let new = NewUser {
+        email,
+        password_hash,
+        is_admin,
+        admin_if_first,
+    };
+    Ok(platform.store.insert_user(new, platform.now()).await?)
+}
+
+/// Creates an account (the command line's `user create`).
+pub async fn create_user(
+    platform: &Platform,
+    email: &str,
+    password: &str,
+    is_admin: bool,
+) -> Result<UserRecord, AppError> {
+    new_user(platform, email, password, is_admin, false).await
 }
 
 /// The account with this e-mail; 404 if there is none.
-pub async fn find_user(store: &Store, email: &str) -> Result<UserRecord, AppError> {
+pub async fn find_user(platform: &Platform, email: &str) -> Result<UserRecord, AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
-    store
+    platform
+        .store
         .find_user_by_email(&email)
         .await?
         .ok_or(AppError::NotFound)
 }
 
 /// Sets a new password for the account with this e-mail.
-pub async fn reset_password(store: &Store, email: &str, password: &str) -> Result<(), AppError> {
-    let user = find_user(store, email).await?;
+pub async fn reset_password(
+    platform: &Platform,
+    email: &str,
+    password: &str,
+) -> Result<(), AppError> {
+    let user = find_user(platform, email).await?;
     let password = Password::parse(password).map_err(|e| AppError::invalid("password", e))?;
     let hash = hash_password(&password).await?;
-    if store.set_password_hash(&user.id, &hash).await? {
+    if platform
+        .store
+        .set_password_hash(&user.id, &hash, platform.now())
+        .await?
+    {
         Ok(())
     } else {
         Err(AppError::NotFound)
     }
 }
 
-/// A token just issued: the secret is here and nowhere else.
+/// A browser session just started: the cookie's secret, here and nowhere else.
 #[derive(Debug, Clone)]
-pub struct IssuedToken {
-    /// The stored token's id.
-    pub id: TokenId,
-    /// The secret to hand to the user, once.
+pub struct NewSession {
+    /// The secret for the cookie (only its hash is stored).
     pub secret: String,
 }
 
-fn token_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Issues a new API token for a user. Tokens are random enough that a plain
-/// SHA-256 is a safe way to store them (no dictionary to attack, unlike passwords).
-pub async fn issue_token(
-    store: &Store,
-    user: &UserId,
-    name: &str,
-) -> Result<IssuedToken, AppError> {
-    let name = TokenName::parse(name).map_err(|e| AppError::invalid("name", e))?;
-    let secret = format!("{TOKEN_PREFIX}{}", nanoid::nanoid!(TOKEN_RANDOM_CHARS));
-    let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
-    let id = store
-        .insert_token(NewToken {
-            user_id: user.clone(),
-            name,
-            hash: token_hash(&secret),
-            prefix,
-        })
+async fn start_session(platform: &Platform, user: &UserId) -> Result<NewSession, AppError> {
+    let secret = nanoid::nanoid!(43);
+    let now = platform.now();
+    let expires = now.plus_millis(SESSION_DAYS * 86_400_000);
+    platform
+        .store
+        .insert_session(&sha256_hex(&secret), user, now, expires)
         .await?;
-    Ok(IssuedToken { id, secret })
+    Ok(NewSession { secret })
 }
 
-/// Who a bearer token belongs to; `Unauthenticated` for unknown, revoked or
-/// disabled-owner tokens.
-pub async fn authenticate_token(store: &Store, secret: &str) -> Result<TokenOwner, AppError> {
-    if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
-        return Err(AppError::Unauthenticated);
+/// Signs in: a session for the right password of an enabled account; `None`
+/// for a wrong e-mail or password or a disabled account (the same answer, in
+/// the same time). A database failure is an error, never "wrong password".
+pub async fn sign_in(
+    platform: &Platform,
+    email: &str,
+    password: &str,
+) -> Result<Option<NewSession>, AppError> {
+    let user = match Email::parse(email) {
+        Ok(email) => platform.store.find_user_by_email(&email).await?,
+        Err(_) => None,
+    };
+    let hash = match &user {
+        Some(user) => user.password_hash.as_str(),
+        None => decoy_hash().await?,
+    };
+    let valid = verify_password(password, hash).await;
+    match user {
+        Some(user) if valid && !user.disabled => Ok(Some(start_session(platform, &user.id).await?)),
+        _ => Ok(None),
     }
-    let owner = store
-        .find_token_owner(&token_hash(secret))
+}
+
+/// Creates an account from the sign-up page and signs it in. The server's first
+/// account administers it (decided atomically by the store); later ones need
+/// sign-ups to be open.
+pub async fn sign_up(
+    platform: &Platform,
+    email: &str,
+    password: &str,
+) -> Result<NewSession, AppError> {
+    if platform.store.has_users().await? && !signups_open(platform).await? {
+        return Err(AppError::Forbidden);
+    }
+    let user = new_user(platform, email, password, false, true).await?;
+    start_session(platform, &user.id).await
+}
+
+/// Ends the session whose cookie holds `secret`.
+pub async fn sign_out(platform: &Platform, secret: &str) -> Result<(), AppError> {
+    Ok(platform.store.delete_session(&sha256_hex(secret)).await?)
+}
+
+/// The user of the live session whose cookie holds `secret`.
+pub async fn session_user(
+    platform: &Platform,
+    secret: &str,
+) -> Result<Option<SessionUser>, AppError> {
+    Ok(platform
+        .store
+        .find_session(&sha256_hex(secret), platform.now())
+        .await?)
+}
+
+/// Stores the user's language.
+pub async fn set_locale(
+    platform: &Platform,
+    user: &UserId,
+    locale: Locale,
+) -> Result<(), AppError> {
+    Ok(platform.store.set_locale(user, locale).await?)
+}
+
+/// Every account, oldest first.
+pub async fn list_users(platform: &Platform) -> Result<Vec<UserRecord>, AppError> {
+    Ok(platform.store.list_users().await?)
+}
+
+/// An administrator disables or re-enables an account (never their own).
+pub async fn set_disabled(
+    platform: &Platform,
+    admin: &SessionUser,
+    target: &UserId,
+    disabled: bool,
+) -> Result<(), AppError> {
+    if !admin.is_admin {
+        return Err(AppError::Forbidden);
+    }
+    if *target == admin.user_id {
+        return Err(AppError::Conflict {
+            field: "user",
+            message: Msg::CannotDisableYourself,
+        });
+    }
+    if platform
+        .store
+        .set_user_disabled(target, disabled, platform.now())
         .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let now = Timestamp::now();
-    if owner
-        .last_used_at
-        .is_none_or(|t| now.millis() - t.millis() > TOUCH_INTERVAL_MS)
     {
-        // Bookkeeping only: a failure here must not fail the request.
-        if let Err(error) = store.touch_token(&owner.token_id, now).await {
-            tracing::warn!(%error, "could not record token use");
-        }
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
     }
-    Ok(owner)
+}
+
+/// Whether new accounts may sign up (the first one always may).
+pub async fn signups_open(platform: &Platform) -> Result<bool, AppError> {
+    Ok(platform.store.setting(SIGNUPS_OPEN).await?.as_deref() != Some("false"))
+}
+
+/// An administrator opens or closes sign-ups.
+pub async fn set_signups_open(
+    platform: &Platform,
+    admin: &SessionUser,
+    open: bool,
+) -> Result<(), AppError> {
+    if !admin.is_admin {
+        return Err(AppError::Forbidden);
+    }
+    let value = if open { "true" } else { "false" };
+    Ok(platform.store.set_setting(SIGNUPS_OPEN, value).await?)
 }
 
 #[cfg(test)]
@@ -165,11 +263,10 @@ mod tests {
         assert!(!verify_password("anything", "not a hash").await);
     }
 
-    #[test]
-    fn token_hashes_are_sha256_hex() {
-        assert_eq!(
-            token_hash("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+    #[tokio::test]
+    async fn the_decoy_is_a_real_hash_so_unknown_emails_cost_a_verification() {
+        let decoy = decoy_hash().await.unwrap();
+        assert!(PasswordHash::new(decoy).is_ok(), "{decoy}");
+        assert!(!verify_password("anything", decoy).await);
     }
 }

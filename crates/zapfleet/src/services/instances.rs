@@ -1,17 +1,17 @@
 //! Creating, reading, listing, changing and deleting instances.
 
+use super::credentials::{Sealed, open};
 use super::platform::Platform;
 use super::provisioning::provision_now;
 use super::webhooks::secret_hash;
 use crate::domain::{
-    Cursor, Instance, InstanceId, InstanceName, InstanceSort, InstanceStatus, Phone, Timestamp,
-    UserId,
+    Cursor, Day, EventKind, Instance, InstanceId, InstanceName, InstanceSort, InstanceStatus,
+    Phone, UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::store::{
-    InstanceChanges, InstancePage, InstanceQuery, NewInstance, Pagination, Store, StoreError,
-};
+use crate::store::{InstanceChanges, InstancePage, InstanceQuery, NewInstance, Pagination};
+use std::collections::HashMap;
 
 /// Largest page a list returns.
 pub const MAX_LIMIT: u32 = 200;
@@ -61,15 +61,8 @@ fn parse_phone(phone: &str) -> Result<Phone, AppError> {
     Phone::parse(phone).map_err(|e| AppError::invalid("phone", e))
 }
 
-fn name_conflict(error: StoreError) -> AppError {
-    match error {
-        StoreError::Conflict => AppError::Conflict {
-            field: "name",
-            message: Msg::NameTaken,
-        },
-        other => other.into(),
-    }
-}
+/// How long the creating request has to provision before the provisioner may step in.
+const PROVISION_GRACE_MS: i64 = 60_000;
 
 /// Creates an instance for `user` and, right away, its twin at the provider. If
 /// the provider fails, the instance is kept (its `provisionError` says why) and
@@ -90,26 +83,31 @@ pub async fn create(
         webhook_secret_sealed: platform.secrets.encrypt(&secret),
         webhook_secret_hash: secret_hash(&secret),
     };
+    let now = platform.now();
     let instance = platform
         .store
-        .insert_instance(new)
-        .await
-        .map_err(name_conflict)?;
+        .insert_instance(new, now, now.plus_millis(PROVISION_GRACE_MS))
+        .await?;
     tracing::info!(instance = %instance.id, "instance created");
     if let Err(error) = provision_now(platform, &instance.id).await {
         tracing::warn!(instance = %instance.id, %error, "provider not reached; provisioning continues in the background");
     }
     platform.events.publish(
         user,
-        "instance.created",
-        serde_json::json!({"id": instance.id.as_str()}),
+        EventKind::InstanceCreated,
+        serde_json::json!({"id": instance.id}),
     );
-    get(&platform.store, user, &instance.id).await
+    get(platform, user, &instance.id).await
 }
 
 /// One of the user's instances; 404 for anything else.
-pub async fn get(store: &Store, user: &UserId, id: &InstanceId) -> Result<Instance, AppError> {
-    store
+pub async fn get(
+    platform: &Platform,
+    user: &UserId,
+    id: &InstanceId,
+) -> Result<Instance, AppError> {
+    platform
+        .store
         .get_instance(user, id)
         .await?
         .ok_or(AppError::NotFound)
@@ -118,7 +116,7 @@ pub async fn get(store: &Store, user: &UserId, id: &InstanceId) -> Result<Instan
 /// Renames and/or changes the phone.
 #[tracing::instrument(skip_all, fields(user = %user, instance = %id))]
 pub async fn update(
-    store: &Store,
+    platform: &Platform,
     user: &UserId,
     id: &InstanceId,
     input: UpdateInstance,
@@ -131,10 +129,10 @@ pub async fn update(
             None => None,
         },
     };
-    store
-        .update_instance(user, id, changes)
-        .await
-        .map_err(name_conflict)?
+    platform
+        .store
+        .update_instance(user, id, changes, platform.now())
+        .await?
         .ok_or(AppError::NotFound)
 }
 
@@ -154,18 +152,24 @@ pub async fn delete(platform: &Platform, user: &UserId, id: &InstanceId) -> Resu
     tracing::info!("instance deleted");
     platform.events.publish(
         user,
-        "instance.deleted",
-        serde_json::json!({"id": id.as_str()}),
+        EventKind::InstanceDeleted,
+        serde_json::json!({"id": id}),
     );
     if let Some(sealed) = token_sealed {
-        let deleted = match platform.secrets.decrypt(&sealed) {
-            Ok(token) => platform.provider.delete(&token).await,
-            Err(error) => Err(uazapi::ProviderError::UnexpectedResponse(error.to_string())),
+        // A token that does not open stays owed too: the session would go on
+        // running at the provider if the deletion were dropped.
+        let deleted = match open(platform, Sealed::ProviderToken, &sealed) {
+            Ok(token) => platform
+                .provider
+                .delete(&token)
+                .await
+                .map_err(AppError::from),
+            Err(error) => Err(error),
         };
         if let Err(error) = deleted {
             tracing::warn!(%error, "provider deletion owed; retried in the background");
             store
-                .queue_provider_deletion(&sealed, Timestamp::now())
+                .queue_provider_deletion(&sealed, platform.now())
                 .await?;
         }
     }
@@ -174,12 +178,23 @@ pub async fn delete(platform: &Platform, user: &UserId, id: &InstanceId) -> Resu
 
 /// A page of the user's instances.
 pub async fn list(
-    store: &Store,
+    platform: &Platform,
     user: &UserId,
     input: ListInstances,
 ) -> Result<InstancePage, AppError> {
     let query = list_query(input)?;
-    Ok(store.list_instances(user, &query).await?)
+    Ok(platform.store.list_instances(user, &query).await?)
+}
+
+/// Messages sent and received in the last 30 days by each of these instances
+/// (for a page of the list).
+pub async fn recent_usage(
+    platform: &Platform,
+    instances: &[Instance],
+) -> Result<HashMap<InstanceId, (i64, i64)>, AppError> {
+    let ids: Vec<InstanceId> = instances.iter().map(|i| i.id.clone()).collect();
+    let since = Day::of(platform.now()).plus_days(-29);
+    Ok(platform.store.usage_since(&ids, since).await?)
 }
 
 fn bad_query(message: Msg, field: &str) -> AppError {

@@ -3,13 +3,12 @@
 
 use super::platform::{Platform, jitter};
 use crate::domain::{
-    Instance, InstanceId, InstanceStatus, MessageKind, MessageStatus, Phone, Timestamp, UserId,
+    Direction, EventKind, Instance, InstanceId, InstanceStatus, MessageKind, MessageStatus, Phone,
+    Receipt, UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::store::{MessageRecord, NewMessage};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI64, Ordering};
+use crate::store::{MessageFilter, MessageRecord, NewMedia, NewMessage};
 
 /// Longest text (WhatsApp allows 65,536; long texts are rarely intended).
 pub const MAX_TEXT_CHARS: usize = 4096;
@@ -43,14 +42,15 @@ pub enum MediaSource {
 /// Largest uploaded file, decoded.
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
 
-/// The provider's `file`: a URL, or the upload's base64 (checked to decode).
-fn media_file(source: MediaSource) -> Result<String, AppError> {
+/// Checks a media file: an http(s) URL, or an upload that decodes to at most
+/// [`MAX_UPLOAD_BYTES`] (kept as the base64 the provider takes).
+fn media_file(source: MediaSource) -> Result<NewMedia, AppError> {
     use base64::Engine;
     match source {
         MediaSource::Url(url) => {
             let url = url.trim();
             if (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048 {
-                Ok(url.to_owned())
+                Ok(NewMedia::Url(url.to_owned()))
             } else {
                 Err(AppError::invalid("media", Msg::MessageMediaInvalid))
             }
@@ -66,7 +66,10 @@ fn media_file(source: MediaSource) -> Result<String, AppError> {
             if decoded.is_empty() || decoded.len() > MAX_UPLOAD_BYTES {
                 return Err(AppError::invalid("media", Msg::MessageMediaInvalid));
             }
-            Ok(encoded)
+            Ok(NewMedia::Upload {
+                base64: encoded,
+                bytes: i64::try_from(decoded.len()).unwrap_or(i64::MAX),
+            })
         }
     }
 }
@@ -84,14 +87,6 @@ pub struct SendInput {
     pub idempotency_key: Option<String>,
     /// How long to wait for a connection (0: fail at once if disconnected).
     pub wait_secs: Option<u64>,
-}
-
-/// Send order: increasing across the process (and across restarts, since it
-/// starts from the clock).
-fn next_seq() -> i64 {
-    static SEQ: OnceLock<AtomicI64> = OnceLock::new();
-    SEQ.get_or_init(|| AtomicI64::new(Timestamp::now().millis() * 1000))
-        .fetch_add(1, Ordering::SeqCst)
 }
 
 fn recipient(to: &str) -> Result<String, AppError> {
@@ -119,13 +114,9 @@ pub async fn send(
     id: &InstanceId,
     input: SendInput,
 ) -> Result<(MessageRecord, bool), AppError> {
-    let instance = platform
-        .store
-        .get_instance(user, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let instance = super::instances::get(platform, user, id).await?;
     let peer = recipient(&input.to)?;
-    let (kind, body, media_url, file_name) = match (input.text, input.media) {
+    let (kind, body, media, file_name) = match (input.text, input.media) {
         (Some(text), None) => {
             let text = text.trim().to_owned();
             if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
@@ -172,20 +163,18 @@ pub async fn send(
             message: Msg::NotConnected,
         });
     }
+    let now = platform.now();
     let new = NewMessage {
         instance_id: id.clone(),
         peer,
         kind,
         body,
-        media_url,
+        media,
         file_name,
         idempotency_key: input.idempotency_key,
-        expires_at: Some(Timestamp::from_millis(
-            Timestamp::now().millis() + i64::try_from(wait * 1000).unwrap_or(i64::MAX),
-        )),
-        seq: next_seq(),
+        expires_at: Some(now.plus_millis(i64::try_from(wait * 1000).unwrap_or(i64::MAX))),
     };
-    let (message, created) = platform.store.enqueue_message(new).await?;
+    let (message, created) = platform.store.enqueue_message(new, now).await?;
     if created {
         publish(platform, &instance.user_id, &message);
     }
@@ -196,42 +185,41 @@ pub async fn send(
 pub fn publish(platform: &Platform, user: &UserId, message: &MessageRecord) {
     platform.events.publish(
         user,
-        "message.status",
-        serde_json::json!({"id": message.id, "instanceId": message.instance_id.as_str(), "status": message.status}),
+        EventKind::MessageStatus,
+        serde_json::json!({"id": message.id, "instanceId": message.instance_id, "status": message.status}),
     );
 }
 
 /// The pause before the instance's next send: uniform in its configured
 /// `[messageDelayMinMs, messageDelayMaxMs]`.
 pub fn pacing_ms(instance: &Instance) -> i64 {
-    let settings = instance.settings();
+    let settings = &instance.settings;
     let min = settings.message_delay_min_ms;
     let max = settings.message_delay_max_ms.max(min);
     let span = (max - min) as f64;
     i64::try_from(min).unwrap_or(0) + (span * jitter()) as i64
 }
 
-/// Applies a delivery or read receipt from the provider.
+/// Applies a delivery or read receipt from the provider (other states, such as
+/// the server's own ack, are not receipts and change nothing).
 pub async fn receipt(
     platform: &Platform,
     instance: &Instance,
     state: &str,
     ids: &[String],
 ) -> Result<(), AppError> {
-    let status = match state {
-        "Delivered" | "delivered" => MessageStatus::Delivered,
-        "Read" | "read" | "Played" | "played" => MessageStatus::Read,
-        _ => return Ok(()),
+    let Some(receipt) = Receipt::from_provider(state) else {
+        return Ok(());
     };
     let moved = platform
         .store
-        .apply_receipt(&instance.id, ids, status, Timestamp::now())
+        .apply_receipt(&instance.id, ids, receipt, platform.now())
         .await?;
     if moved > 0 {
         platform.events.publish(
             &instance.user_id,
-            "message.receipt",
-            serde_json::json!({"instanceId": instance.id.as_str(), "status": status, "count": moved}),
+            EventKind::MessageReceipt,
+            serde_json::json!({"instanceId": instance.id, "status": receipt.status(), "count": moved}),
         );
     }
     Ok(())
@@ -243,7 +231,7 @@ pub async fn incoming(
     instance: &Instance,
     message: &uazapi::webhook::MessageEvent,
 ) -> Result<(), AppError> {
-    let keep_text = instance.settings().keep_incoming_text;
+    let keep_text = instance.settings.keep_incoming_text;
     let kind = match message.message_type.as_str() {
         "ImageMessage" => MessageKind::Image,
         "VideoMessage" => MessageKind::Video,
@@ -258,7 +246,7 @@ pub async fn incoming(
         .unwrap_or_default();
     let at = message
         .timestamp_ms
-        .map_or_else(Timestamp::now, Timestamp::from_millis);
+        .map_or_else(|| platform.now(), crate::domain::Timestamp::from_millis);
     let body = keep_text
         .then_some(message.text.as_str())
         .filter(|t| !t.is_empty());
@@ -269,9 +257,82 @@ pub async fn incoming(
     {
         platform.events.publish(
             &instance.user_id,
-            "message.received",
-            serde_json::json!({"instanceId": instance.id.as_str(), "from": peer}),
+            EventKind::MessageReceived,
+            serde_json::json!({"instanceId": instance.id, "from": peer}),
         );
     }
     Ok(())
+}
+
+/// A list request as received (query string values).
+#[derive(Debug, Clone, Default)]
+pub struct ListMessages {
+    /// `out` or `in`.
+    pub direction: Option<String>,
+    /// A message status.
+    pub status: Option<String>,
+    /// Page from 1.
+    pub page: Option<u32>,
+    /// Page size, 1 to 200.
+    pub limit: Option<u32>,
+}
+
+/// A page of messages.
+#[derive(Debug, Clone)]
+pub struct MessagePage {
+    /// Newest first.
+    pub items: Vec<MessageRecord>,
+    /// Matching messages in all.
+    pub total: i64,
+    /// Page number.
+    pub page: u32,
+    /// Page size.
+    pub limit: u32,
+}
+
+fn bad_query(message: Msg, field: &str) -> AppError {
+    AppError::BadRequest {
+        message,
+        detail: None,
+        field: Some(field.to_owned()),
+    }
+}
+
+/// A page of one of the user's instances' messages, newest first.
+pub async fn list(
+    platform: &Platform,
+    user: &UserId,
+    id: &InstanceId,
+    input: ListMessages,
+) -> Result<MessagePage, AppError> {
+    let direction = match input.direction.as_deref().filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(Direction::parse(d).ok_or_else(|| bad_query(Msg::BadQuery, "direction"))?),
+    };
+    let status = match input.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            Some(MessageStatus::parse(s).ok_or_else(|| bad_query(Msg::BadStatus, "status"))?)
+        }
+    };
+    let limit = input.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(bad_query(Msg::BadLimit, "limit"));
+    }
+    let page = input.page.unwrap_or(1);
+    if page == 0 {
+        return Err(bad_query(Msg::BadPage, "page"));
+    }
+    super::instances::get(platform, user, id).await?;
+    let filter = MessageFilter { direction, status };
+    let (items, total) = platform
+        .store
+        .list_messages(user, id, filter, page, limit)
+        .await?;
+    Ok(MessagePage {
+        items,
+        total,
+        page,
+        limit,
+    })
 }

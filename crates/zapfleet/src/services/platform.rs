@@ -1,8 +1,11 @@
-//! What the use-cases that reach beyond the database need.
+//! What the use-cases need: the store, the provider, the key for secrets, the
+//! event hub, the clock, and the server's settings.
 
+use crate::clock::Clock;
 use crate::crypto::SecretBox;
+use crate::domain::Timestamp;
 use crate::events::EventHub;
-use crate::store::Store;
+use crate::store::{Retention, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use uazapi::Provider;
@@ -22,6 +25,10 @@ pub struct Tuning {
     pub poll_concurrency: usize,
     /// First wait before retrying a forward webhook (doubles each time, capped at 5 min).
     pub forward_retry_base: Duration,
+    /// How often the retention worker purges.
+    pub retention_every: Duration,
+    /// Run the background workers (tests that step them by hand turn this off).
+    pub background_workers: bool,
 }
 
 impl Default for Tuning {
@@ -33,15 +40,27 @@ impl Default for Tuning {
             poll_disconnected: Duration::from_secs(300),
             poll_concurrency: 8,
             forward_retry_base: Duration::from_secs(1),
+            retention_every: Duration::from_secs(3600),
+            background_workers: true,
         }
     }
 }
 
-/// The store, the provider, the key for secrets and the event hub.
+/// A pretend phone that scans QR codes and types pairing codes: the built-in
+/// sandbox's, behind the pages' "Simular leitura".
+pub trait PretendPhone: Send + Sync {
+    /// Scans the QR code shown to the user (its data URI); `false` if no login
+    /// waits for it.
+    fn scan(&self, qrcode: &str, phone: &str) -> bool;
+    /// Types a pairing code on the phone; `false` if no login waits for it.
+    fn pair(&self, paircode: &str, phone: &str) -> bool;
+}
+
+/// Everything the use-cases reach beyond their arguments; cheap to clone.
 #[derive(Clone)]
 pub struct Platform {
-    /// The database.
-    pub store: Store,
+    /// The database (services and workers only: handlers go through services).
+    pub(crate) store: Store,
     /// The WhatsApp provider.
     pub provider: Arc<dyn Provider>,
     /// Seals provider tokens and webhook secrets.
@@ -56,12 +75,34 @@ pub struct Platform {
     pub allow_private_webhooks: bool,
     /// The client that posts forward webhooks.
     pub http: reqwest::Client,
+    /// The time source.
+    pub clock: Clock,
+    /// How long finished records are kept.
+    pub retention: Retention,
+    /// The built-in sandbox's phone, when running without a real provider.
+    pub phone: Option<Arc<dyn PretendPhone>>,
 }
 
 impl Platform {
+    /// The database, for the command line, the workers and tests. Handlers
+    /// never use it: they call the services (a test checks).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
     /// Where the provider posts this instance's events.
     pub fn webhook_url(&self, secret: &str) -> String {
         format!("{}/api/webhooks/uazapi/{secret}", self.public_url)
+    }
+
+    /// Whether the database answers (readiness).
+    pub async fn database_ready(&self) -> bool {
+        self.store.ping().await.is_ok()
     }
 }
 

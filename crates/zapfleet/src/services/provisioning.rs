@@ -6,8 +6,9 @@
 //! created the instance and lost the answer) first looks for it in
 //! `/instance/all` and adopts it instead of creating a second one.
 
+use super::credentials::{Sealed, open};
 use super::platform::{Platform, jitter};
-use crate::domain::{InstanceId, Timestamp, connection::reconnect_delay_ms};
+use crate::domain::{EventKind, InstanceId, connection::reconnect_delay_ms};
 use crate::store::{ProviderLink, StoreError};
 use uazapi::{ProviderError, WebhookConfig};
 
@@ -37,20 +38,23 @@ const LEASE_MS: i64 = 60_000;
 #[tracing::instrument(skip_all, fields(instance = %link.instance_id))]
 pub async fn provision(platform: &Platform, link: &ProviderLink) -> Result<(), ProvisionError> {
     let attempt = link.provision_attempts + 1;
-    let now = Timestamp::now().millis();
+    let now = platform.now();
     if !platform
         .store
         .claim_provision_attempt(
             &link.instance_id,
             link.provision_attempts,
-            Timestamp::from_millis(now + LEASE_MS),
+            now.plus_millis(LEASE_MS),
         )
         .await?
     {
         tracing::debug!("another attempt is under way");
         return Ok(());
     }
-    let retry_at = Timestamp::from_millis(now + reconnect_delay_ms(attempt as u32, jitter()));
+    let retry_at = now.plus_millis(reconnect_delay_ms(
+        u32::try_from(attempt).unwrap_or(u32::MAX),
+        jitter(),
+    ));
     match attempt_provision(platform, link).await {
         Ok(()) => {
             tracing::info!(attempt, "instance provisioned");
@@ -74,15 +78,16 @@ fn publish(platform: &Platform, link: &ProviderLink, error: Option<String>) {
     let state = if error.is_none() { "ready" } else { "pending" };
     platform.events.publish(
         &link.user_id,
-        "instance.provisioning",
-        serde_json::json!({"id": link.instance_id.as_str(), "state": state, "error": error}),
+        EventKind::InstanceProvisioning,
+        serde_json::json!({"id": link.instance_id, "state": state, "error": error}),
     );
 }
 
 async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(), ProvisionError> {
     // Once the identity is saved, later attempts only finish the webhook.
     let token = match (&link.provider_id, &link.token_sealed) {
-        (Some(_), Some(sealed)) => platform.secrets.decrypt(sealed)?,
+        (Some(_), Some(sealed)) => open(platform, Sealed::ProviderToken, sealed)
+            .map_err(|_| crate::crypto::DecryptError)?,
         _ => {
             let adopted = if link.provision_attempts > 0 {
                 platform
@@ -119,7 +124,8 @@ async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(
         .webhook_secret_sealed
         .as_deref()
         .ok_or(crate::crypto::DecryptError)?;
-    let secret = platform.secrets.decrypt(secret_sealed)?;
+    let secret = open(platform, Sealed::WebhookSecret, secret_sealed)
+        .map_err(|_| crate::crypto::DecryptError)?;
     let webhook = WebhookConfig {
         enabled: true,
         url: platform.webhook_url(&secret),
@@ -134,7 +140,7 @@ async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(
     }
     platform
         .store
-        .mark_provisioned(&link.instance_id, Timestamp::now())
+        .mark_provisioned(&link.instance_id, platform.now())
         .await?;
     Ok(())
 }
@@ -143,7 +149,7 @@ async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(
 /// and before a connect).
 pub async fn provision_now(platform: &Platform, id: &InstanceId) -> Result<(), ProvisionError> {
     match platform.store.provider_link(id).await? {
-        Some(link) if link.pending => provision(platform, &link).await,
+        Some(link) if link.pending() => provision(platform, &link).await,
         _ => Ok(()),
     }
 }
@@ -157,7 +163,7 @@ async fn push_delays(
     let Some(instance) = platform.store.instance_by_id(&link.instance_id).await? else {
         return Ok(());
     };
-    let settings = instance.settings();
+    let settings = &instance.settings;
     let (min, max) = (
         settings.message_delay_min_ms / 1000,
         settings.message_delay_max_ms.div_ceil(1000),

@@ -1,20 +1,17 @@
 //! Events the provider posts to `/api/webhooks/uazapi/{secret}`.
 
-use super::connection::{Observation, apply};
+use super::connection::report;
+use super::credentials::provider_token;
 use super::messages;
 use super::platform::Platform;
+use super::status::apply;
+use crate::domain::StatusSource;
 use crate::error::AppError;
 use crate::i18n::Msg;
-use sha2::{Digest, Sha256};
 use uazapi::webhook::{self, Event};
 
 /// SHA-256 of a webhook secret, hex: how the secret is stored and looked up.
-pub fn secret_hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use crate::crypto::sha256_hex as secret_hash;
 
 /// Compares without stopping at the first difference.
 fn same(a: &str, b: &str) -> bool {
@@ -33,7 +30,7 @@ pub async fn handle(platform: &Platform, secret: &str, body: &[u8]) -> Result<()
     if secret.len() > 200 {
         return Err(AppError::Unauthenticated);
     }
-    let (instance, token_sealed) = platform
+    let instance = platform
         .store
         .instance_by_webhook_hash(&secret_hash(secret))
         .await?
@@ -43,13 +40,9 @@ pub async fn handle(platform: &Platform, secret: &str, body: &[u8]) -> Result<()
         detail: Some(e.to_string()),
         field: None,
     })?;
-    let token = match token_sealed {
-        Some(sealed) => platform
-            .secrets
-            .decrypt(&sealed)
-            .map_err(|e| AppError::Internal(e.into()))?,
-        None => return Err(AppError::Unauthenticated),
-    };
+    let token = provider_token(platform, &instance.id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     if !same(&event.envelope().token, &token) {
         tracing::warn!(instance = %instance.id, "webhook token does not match the instance");
         return Err(AppError::Unauthenticated);
@@ -60,21 +53,15 @@ pub async fn handle(platform: &Platform, secret: &str, body: &[u8]) -> Result<()
             logged_out,
             ..
         } => {
-            let observation = Observation {
-                reason: remote.last_disconnect_reason.clone(),
-                logged_out,
-                profile_name: None,
-                qrcode: remote.qrcode.clone(),
-                paircode: remote.paircode.clone(),
-            };
-            apply(
-                platform,
-                &instance.id,
+            let mut report = report(
                 remote.status,
-                observation,
-                "webhook",
-            )
-            .await
+                &remote.last_disconnect_reason,
+                &remote.qrcode,
+                &remote.paircode,
+                None,
+            );
+            report.logged_out = logged_out;
+            apply(platform, &instance.id, &report, StatusSource::Webhook).await
         }
         Event::Receipt {
             state, message_ids, ..

@@ -1,81 +1,67 @@
-//! The `whatsapp_instance` table.
+//! The `whatsapp_instance` table: creating, reading, changing and deleting
+//! instances, their settings, and the login shown while connecting.
 
 use super::sql::{Arg, Sql};
 use super::{Store, StoreError};
 use crate::domain::{
-    Cursor, Instance, InstanceId, InstanceKey, InstanceName, InstanceSort, InstanceStatus, Login,
-    LoginMethod, Phone, ProvisionState, SortField, SortValue, Timestamp, UserId,
+    Instance, InstanceId, InstanceKey, InstanceName, InstanceSettings, InstanceStatus, Login,
+    LoginMethod, Phone, ProvisionState, Timestamp, UserId,
 };
-use sqlx::AssertSqlSafe;
+use sqlx::types::Json;
 
-pub(super) const COLUMNS: &str = r#"id, name, phone, status, "userId", "instanceKey", "createdAt", "updatedAt", "lastConnection", config,
-    "provisionState", "provisionError", "profileName", "loggedOut", "loginMethod", "loginCode", "loginExpiresAt""#;
+pub(super) const COLUMNS: &str = r#"i.id, i.name, i.phone, i.status, i."userId", i."instanceKey", i."createdAt", i."updatedAt",
+    i."lastConnection", i.config, i."provisionState", i."provisionError", i."profileName", i."loggedOut",
+    i."loginMethod", i."loginCode", i."loginExpiresAt""#;
 
 #[derive(sqlx::FromRow)]
 #[sqlx(rename_all = "camelCase")]
 pub(super) struct InstanceRow {
-    id: String,
-    name: String,
-    phone: Option<String>,
-    status: String,
-    user_id: String,
-    instance_key: String,
-    created_at: i64,
-    updated_at: i64,
-    last_connection: Option<i64>,
-    config: String,
-    provision_state: String,
+    id: InstanceId,
+    name: InstanceName,
+    phone: Option<Phone>,
+    status: InstanceStatus,
+    user_id: UserId,
+    instance_key: InstanceKey,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    last_connection: Option<Timestamp>,
+    config: Json<serde_json::Value>,
+    provision_state: ProvisionState,
     provision_error: Option<String>,
     profile_name: Option<String>,
-    logged_out: i64,
-    login_method: Option<String>,
+    logged_out: bool,
+    login_method: Option<LoginMethod>,
     login_code: Option<String>,
-    login_expires_at: Option<i64>,
+    login_expires_at: Option<Timestamp>,
 }
 
-impl TryFrom<InstanceRow> for Instance {
-    type Error = StoreError;
-
-    fn try_from(row: InstanceRow) -> Result<Self, StoreError> {
-        let status = row
-            .status
-            .parse::<InstanceStatus>()
-            .map_err(|e| StoreError::Corrupt(format!("instance {}: {e}", row.id)))?;
-        let config = serde_json::from_str(&row.config)
-            .map_err(|e| StoreError::Corrupt(format!("instance {} config: {e}", row.id)))?;
-        let provision_state = row
-            .provision_state
-            .parse::<ProvisionState>()
-            .map_err(|e| StoreError::Corrupt(format!("instance {}: {e}", row.id)))?;
-        let login = match (
-            row.login_method.as_deref().and_then(LoginMethod::parse),
-            row.login_code,
-            row.login_expires_at,
-        ) {
-            (Some(method), Some(code), Some(expires)) => Some(Login {
+impl From<InstanceRow> for Instance {
+    fn from(row: InstanceRow) -> Self {
+        let login = match (row.login_method, row.login_code, row.login_expires_at) {
+            (Some(method), Some(code), Some(expires_at)) => Some(Login {
                 method,
                 code,
-                expires_at: Timestamp::from_millis(expires),
+                expires_at,
             }),
             _ => None,
         };
-        Ok(Instance {
-            id: InstanceId::from_raw(row.id),
-            user_id: UserId::from_raw(row.user_id),
-            name: InstanceName::from_stored(row.name),
-            phone: row.phone.map(Phone::from_stored),
-            status,
-            instance_key: InstanceKey::from_stored(row.instance_key),
-            created_at: Timestamp::from_millis(row.created_at),
-            updated_at: Timestamp::from_millis(row.updated_at),
-            last_connection: row.last_connection.map(Timestamp::from_millis),
-            config,
-            provision_state,
+        Instance {
+            id: row.id,
+            user_id: row.user_id,
+            name: row.name,
+            phone: row.phone,
+            status: row.status,
+            instance_key: row.instance_key,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            last_connection: row.last_connection,
+            settings: InstanceSettings::from_config(&row.config.0),
+            provision_state: row.provision_state,
             provision_error: row.provision_error,
             profile_name: row.profile_name,
-            logged_out: row.logged_out != 0,
+            logged_out: row.logged_out,
             login,
-        })
+        }
     }
 }
 
@@ -88,7 +74,7 @@ pub struct NewInstance {
     pub name: InstanceName,
     /// Validated phone.
     pub phone: Option<Phone>,
-    /// The per-instance webhook secret, encrypted.
+    /// The per-instance webhook secret, sealed.
     pub webhook_secret_sealed: String,
     /// SHA-256 of the webhook secret, hex (how incoming webhooks find the instance).
     pub webhook_secret_hash: String,
@@ -103,102 +89,65 @@ pub struct InstanceChanges {
     pub phone: Option<Option<Phone>>,
 }
 
-/// How a page is chosen.
-#[derive(Debug, Clone)]
-pub enum Pagination {
-    /// Page numbers from 1 (simple, but deep pages cost more).
-    Page(u32),
-    /// After the row a cursor points at; `None` for the first page.
-    After(Option<Cursor>),
-}
-
-/// A list request, already validated.
-#[derive(Debug, Clone)]
-pub struct InstanceQuery {
-    /// Case-insensitive text found in the name, or digits found in the phone.
-    pub search: Option<String>,
-    /// Only instances in this state.
-    pub status: Option<InstanceStatus>,
-    /// Order.
-    pub sort: InstanceSort,
-    /// Which page.
-    pub pagination: Pagination,
-    /// Page size (the caller caps it).
-    pub limit: u32,
-}
-
-/// One page of a list.
-#[derive(Debug, Clone)]
-pub struct InstancePage {
-    /// The rows.
-    pub items: Vec<Instance>,
-    /// How many instances match the filters in all.
-    pub total: i64,
-    /// Where the next page starts, if there is one.
-    pub next: Option<Cursor>,
-}
-
-/// Escapes LIKE wildcards so a search for `50%` finds the text `50%`.
-fn like_contains(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-/// The SQL expression a sort field orders by.
-fn sort_column(field: SortField) -> &'static str {
-    match field {
-        SortField::Name => r#""nameKey""#,
-        SortField::CreatedAt => r#""createdAt""#,
-        SortField::UpdatedAt => r#""updatedAt""#,
-        SortField::Status => "status",
-        SortField::LastConnection => r#"COALESCE("lastConnection", -1)"#,
-    }
-}
-
-fn sort_value(instance: &Instance, field: SortField) -> SortValue {
-    match field {
-        SortField::Name => SortValue::Text(instance.name.key()),
-        SortField::CreatedAt => SortValue::Int(instance.created_at.millis()),
-        SortField::UpdatedAt => SortValue::Int(instance.updated_at.millis()),
-        SortField::Status => SortValue::Text(instance.status.as_str().to_owned()),
-        SortField::LastConnection => {
-            SortValue::Int(instance.last_connection.map_or(-1, Timestamp::millis))
-        }
-    }
+/// The sets of a login change (all NULL clears it).
+pub(super) fn login_sets(sql: &mut Sql, sets: &mut Vec<String>, login: Option<&Login>) {
+    let method = sql.arg(login.map(|l| l.method.as_str()));
+    let code = sql.arg(login.map(|l| l.code.as_str()));
+    let expires = sql.arg(login.map(|l| l.expires_at));
+    sets.push(format!(
+        r#""loginMethod" = {method}, "loginCode" = {code}, "loginExpiresAt" = {expires}"#
+    ));
 }
 
 impl Store {
-    /// Inserts an instance. A name the user already has (in any case) is a
-    /// [`StoreError::Conflict`].
-    pub async fn insert_instance(&self, new: NewInstance) -> Result<Instance, StoreError> {
-        let now = Timestamp::now().millis();
-        let sql = format!(
-            r#"INSERT INTO whatsapp_instance
-               (id, name, "nameKey", phone, status, "userId", "instanceKey", "createdAt", "updatedAt", config,
-                "webhookSecret", "webhookSecretHash", "nextProvisionAt")
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, '{{}}', $9, $10, $11)
-               RETURNING {COLUMNS}"#
-        );
-        let row: InstanceRow = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(InstanceId::generate().as_str().to_owned())
-            .bind(new.name.as_str().to_owned())
+    /// Inserts an instance (and its empty schedule). A name the user already has
+    /// (in any case) is a conflict. The creating request provisions it; the
+    /// provisioner steps in only after `provision_after`.
+    pub async fn insert_instance(
+        &self,
+        new: NewInstance,
+        now: Timestamp,
+        provision_after: Timestamp,
+    ) -> Result<Instance, StoreError> {
+        let id = InstanceId::generate();
+        let mut tx = self.begin().await?;
+        tx.execute(
+            Sql::new(
+                r#"INSERT INTO whatsapp_instance
+                   (id, name, "nameKey", phone, status, "userId", "instanceKey", "createdAt", "updatedAt", config,
+                    "webhookSecret", "webhookSecretHash")
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)"#,
+            )
+            .bind(&id)
+            .bind(new.name.as_str())
             .bind(new.name.key())
             .bind(new.phone.as_ref().map(|p| p.digits().to_owned()))
-            .bind(InstanceStatus::Disconnected.as_str())
-            .bind(new.user_id.as_str().to_owned())
-            .bind(InstanceKey::generate().as_str().to_owned())
+            .bind(InstanceStatus::Disconnected)
+            .bind(&new.user_id)
+            .bind(InstanceKey::generate().as_str())
             .bind(now)
+            .bind(InstanceSettings::default().to_config())
             .bind(new.webhook_secret_sealed)
-            .bind(new.webhook_secret_hash)
-            // The creating request provisions it; the provisioner steps in only
-            // if that fails or the process dies first.
-            .bind(now + 60_000)
-            .fetch_one(&self.pool)
+            .bind(new.webhook_secret_hash),
+        )
+        .await?;
+        tx.execute(
+            Sql::new(r#"INSERT INTO instance_schedule ("instanceId", "nextProvisionAt") VALUES ($1, $2)"#)
+                .bind(&id)
+                .bind(provision_after),
+        )
+        .await?;
+        let row: Option<InstanceRow> = tx
+            .fetch_optional(
+                Sql::new(format!(
+                    "SELECT {COLUMNS} FROM whatsapp_instance i WHERE i.id = $1"
+                ))
+                .bind(&id),
+            )
             .await?;
-        row.try_into()
+        tx.commit().await?;
+        row.map(Instance::from)
+            .ok_or_else(|| StoreError::Corrupt("a new instance vanished".into()))
     }
 
     /// One instance of this user; another user's instance is `None`, like a missing one.
@@ -207,14 +156,45 @@ impl Store {
         user: &UserId,
         id: &InstanceId,
     ) -> Result<Option<Instance>, StoreError> {
-        let sql =
-            format!(r#"SELECT {COLUMNS} FROM whatsapp_instance WHERE id = $1 AND "userId" = $2"#);
-        let row: Option<InstanceRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(id.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .fetch_optional(&self.pool)
+        let row: Option<InstanceRow> = self
+            .fetch_optional(
+                Sql::new(format!(
+                    r#"SELECT {COLUMNS} FROM whatsapp_instance i WHERE i.id = $1 AND i."userId" = $2"#
+                ))
+                .bind(id)
+                .bind(user),
+            )
             .await?;
-        row.map(Instance::try_from).transpose()
+        Ok(row.map(Into::into))
+    }
+
+    /// Any instance by id (internal: workers and webhooks, not users).
+    pub async fn instance_by_id(&self, id: &InstanceId) -> Result<Option<Instance>, StoreError> {
+        let row: Option<InstanceRow> = self
+            .fetch_optional(
+                Sql::new(format!(
+                    "SELECT {COLUMNS} FROM whatsapp_instance i WHERE i.id = $1"
+                ))
+                .bind(id),
+            )
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// The instance whose webhook secret hashes to `hash`.
+    pub async fn instance_by_webhook_hash(
+        &self,
+        hash: &str,
+    ) -> Result<Option<Instance>, StoreError> {
+        let row: Option<InstanceRow> = self
+            .fetch_optional(
+                Sql::new(format!(
+                    r#"SELECT {COLUMNS} FROM whatsapp_instance i WHERE i."webhookSecretHash" = $1"#
+                ))
+                .bind(hash),
+            )
+            .await?;
+        Ok(row.map(Into::into))
     }
 
     /// Applies the changes in one statement; `None` if the user has no such instance.
@@ -223,48 +203,67 @@ impl Store {
         user: &UserId,
         id: &InstanceId,
         changes: InstanceChanges,
+        now: Timestamp,
     ) -> Result<Option<Instance>, StoreError> {
         let mut sql = Sql::default();
-        let now = sql.arg(Arg::Int(Timestamp::now().millis()));
-        let mut sets = vec![format!(r#""updatedAt" = {now}"#)];
+        let mut sets = vec![format!(r#""updatedAt" = {}"#, sql.arg(now))];
         if let Some(name) = &changes.name {
-            let name_ref = sql.arg(Arg::Text(name.as_str().to_owned()));
-            let key_ref = sql.arg(Arg::Text(name.key()));
+            let name_ref = sql.arg(name.as_str());
+            let key_ref = sql.arg(name.key());
             sets.push(format!(r#"name = {name_ref}, "nameKey" = {key_ref}"#));
         }
-        match &changes.phone {
-            Some(Some(phone)) => {
-                let phone_ref = sql.arg(Arg::Text(phone.digits().to_owned()));
-                sets.push(format!("phone = {phone_ref}"));
-            }
-            Some(None) => sets.push("phone = NULL".to_owned()),
-            None => {}
+        if let Some(phone) = &changes.phone {
+            let phone_ref = sql.arg(phone.as_ref().map(|p| p.digits().to_owned()));
+            sets.push(format!("phone = {phone_ref}"));
         }
-        let id_ref = sql.arg(Arg::Text(id.as_str().to_owned()));
-        let user_ref = sql.arg(Arg::Text(user.as_str().to_owned()));
-        sql.text = format!(
-            r#"UPDATE whatsapp_instance SET {} WHERE id = {id_ref} AND "userId" = {user_ref} RETURNING {COLUMNS}"#,
+        let id_ref = sql.arg(id);
+        let user_ref = sql.arg(user);
+        sql.push(&format!(
+            r#"UPDATE whatsapp_instance SET {} WHERE id = {id_ref} AND "userId" = {user_ref}"#,
             sets.join(", ")
-        );
-        let row: Option<InstanceRow> = sql.query_as().fetch_optional(&self.pool).await?;
-        row.map(Instance::try_from).transpose()
+        ));
+        if self.execute(sql).await? == 0 {
+            return Ok(None);
+        }
+        self.get_instance(user, id).await
     }
 
-    /// Replaces the settings document; `None` if the user has no such instance.
-    pub async fn set_config(
+    /// Replaces the settings and keeps a version of them, in one transaction;
+    /// `false` if the user has no such instance.
+    pub async fn save_settings(
         &self,
         user: &UserId,
         id: &InstanceId,
-        config: &serde_json::Value,
-    ) -> Result<Option<()>, StoreError> {
-        let done = sqlx::query(r#"UPDATE whatsapp_instance SET config = $1, "updatedAt" = $2 WHERE id = $3 AND "userId" = $4"#)
-            .bind(config.to_string())
-            .bind(Timestamp::now().millis())
-            .bind(id.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .execute(&self.pool)
+        settings: &InstanceSettings,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let changed = tx
+            .execute(
+                Sql::new(
+                    r#"UPDATE whatsapp_instance SET config = $1, "updatedAt" = $2 WHERE id = $3 AND "userId" = $4"#,
+                )
+                .bind(settings.to_config())
+                .bind(now)
+                .bind(id)
+                .bind(user),
+            )
             .await?;
-        Ok((done.rows_affected() > 0).then_some(()))
+        if changed == 0 {
+            return Ok(false);
+        }
+        tx.execute(
+            Sql::new(
+                r#"INSERT INTO instance_config_history (id, "instanceId", config, "changedAt") VALUES ($1, $2, $3, $4)"#,
+            )
+            .bind(InstanceId::generate().as_str())
+            .bind(id)
+            .bind(settings.to_history())
+            .bind(now),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Deletes; `false` if the user has no such instance.
@@ -273,108 +272,101 @@ impl Store {
         user: &UserId,
         id: &InstanceId,
     ) -> Result<bool, StoreError> {
-        let done = sqlx::query(r#"DELETE FROM whatsapp_instance WHERE id = $1 AND "userId" = $2"#)
-            .bind(id.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .execute(&self.pool)
+        let changed = self
+            .execute(
+                Sql::new(r#"DELETE FROM whatsapp_instance WHERE id = $1 AND "userId" = $2"#)
+                    .bind(id)
+                    .bind(user),
+            )
             .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(changed > 0)
     }
 
-    /// One page of the user's instances, with the total matching the filters.
-    pub async fn list_instances(
+    /// Replaces the login in progress (a new QR while connecting), without a status change.
+    pub async fn set_login(
         &self,
-        user: &UserId,
-        query: &InstanceQuery,
-    ) -> Result<InstancePage, StoreError> {
+        id: &InstanceId,
+        login: Option<&Login>,
+    ) -> Result<(), StoreError> {
         let mut sql = Sql::default();
-        let mut filters = vec![format!(
-            r#""userId" = {}"#,
-            sql.arg(Arg::Text(user.as_str().to_owned()))
-        )];
-        if let Some(search) = query.search.as_deref() {
-            let name_ref = sql.arg(Arg::Text(like_contains(
-                &crate::domain::instance_name::fold_case(search),
-            )));
-            let digits: String = search.chars().filter(char::is_ascii_digit).collect();
-            if digits.is_empty() {
-                filters.push(format!(r#""nameKey" LIKE {name_ref} ESCAPE '\'"#));
-            } else {
-                let phone_ref = sql.arg(Arg::Text(like_contains(&digits)));
-                filters.push(format!(
-                    r#"("nameKey" LIKE {name_ref} ESCAPE '\' OR phone LIKE {phone_ref} ESCAPE '\')"#
-                ));
-            }
-        }
-        if let Some(status) = query.status {
-            filters.push(format!(
-                "status = {}",
-                sql.arg(Arg::Text(status.as_str().to_owned()))
-            ));
-        }
-
-        sql.text = format!(
-            "SELECT COUNT(*) FROM whatsapp_instance WHERE {}",
-            filters.join(" AND ")
-        );
-        let (total,): (i64,) = sql.query_as().fetch_one(&self.pool).await?;
-
-        let column = sort_column(query.sort.field);
-        let (direction, comparison) = if query.sort.descending {
-            ("DESC", "<")
-        } else {
-            ("ASC", ">")
-        };
-        let mut offset = 0_i64;
-        match &query.pagination {
-            Pagination::Page(page) => {
-                offset = i64::from(page.saturating_sub(1)) * i64::from(query.limit)
-            }
-            Pagination::After(Some(cursor)) => {
-                let value_ref = sql.arg(match &cursor.value {
-                    SortValue::Int(i) => Arg::Int(*i),
-                    SortValue::Text(s) => Arg::Text(s.clone()),
-                });
-                let id_ref = sql.arg(Arg::Text(cursor.id.clone()));
-                filters.push(format!(
-                    "({column}, id) {comparison} ({value_ref}, {id_ref})"
-                ));
-            }
-            Pagination::After(None) => {}
-        }
-        // One row more than asked tells whether a next page exists.
-        let limit_ref = sql.arg(Arg::Int(i64::from(query.limit) + 1));
-        let offset_ref = sql.arg(Arg::Int(offset));
-        sql.text = format!(
-            "SELECT {COLUMNS} FROM whatsapp_instance WHERE {} ORDER BY {column} {direction}, id {direction} LIMIT {limit_ref} OFFSET {offset_ref}",
-            filters.join(" AND ")
-        );
-        let rows: Vec<InstanceRow> = sql.query_as().fetch_all(&self.pool).await?;
-        let mut items = rows
-            .into_iter()
-            .map(Instance::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        let has_more = items.len() > query.limit as usize;
-        items.truncate(query.limit as usize);
-        let next = match items.last() {
-            Some(last) if has_more => Some(Cursor {
-                field: query.sort.field,
-                descending: query.sort.descending,
-                value: sort_value(last, query.sort.field),
-                id: last.id.as_str().to_owned(),
-            }),
-            _ => None,
-        };
-        Ok(InstancePage { items, total, next })
+        let mut sets = Vec::new();
+        login_sets(&mut sql, &mut sets, login);
+        let id_ref = sql.arg(id);
+        sql.push(&format!(
+            "UPDATE whatsapp_instance SET {} WHERE id = {id_ref}",
+            sets.join(", ")
+        ));
+        self.execute(sql).await?;
+        Ok(())
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    /// Records the WhatsApp display name.
+    pub async fn set_profile_name(
+        &self,
+        id: &InstanceId,
+        name: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            Sql::new(r#"UPDATE whatsapp_instance SET "profileName" = $1 WHERE id = $2"#)
+                .bind(name)
+                .bind(id),
+        )
+        .await?;
+        Ok(())
+    }
 
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_contains("50%_off\\"), "%50\\%\\_off\\\\%");
+    /// Sets or clears the logged-out flag and cancels automatic reconnects (the
+    /// user acted).
+    pub async fn set_logged_out(
+        &self,
+        id: &InstanceId,
+        logged_out: bool,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        tx.execute(
+            Sql::new(r#"UPDATE whatsapp_instance SET "loggedOut" = $1 WHERE id = $2"#)
+                .bind(logged_out)
+                .bind(id),
+        )
+        .await?;
+        tx.execute(
+            Sql::new(
+                r#"UPDATE instance_schedule SET "reconnectAttempts" = 0, "nextReconnectAt" = $1 WHERE "instanceId" = $2"#,
+            )
+            .bind(Arg::Time(None))
+            .bind(id),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The settings of webhooks still holding a `plain:` secret from the
+    /// upgrade to store v2 (see `services::upgrade`).
+    pub async fn instances_with_plain_webhook_secret(&self) -> Result<Vec<Instance>, StoreError> {
+        let filter = self.dialect(
+            r#"json_extract(i.config, '$.forwardWebhook.secretSealed') LIKE 'plain:%'"#,
+            r#"i.config -> 'forwardWebhook' ->> 'secretSealed' LIKE 'plain:%'"#,
+        );
+        let rows: Vec<InstanceRow> = self
+            .fetch_all(Sql::new(format!(
+                "SELECT {COLUMNS} FROM whatsapp_instance i WHERE {filter}"
+            )))
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Rewrites an instance's settings document without a new version (upgrade step).
+    pub async fn replace_settings(
+        &self,
+        id: &InstanceId,
+        settings: &InstanceSettings,
+    ) -> Result<(), StoreError> {
+        self.execute(
+            Sql::new("UPDATE whatsapp_instance SET config = $1 WHERE id = $2")
+                .bind(settings.to_config())
+                .bind(id),
+        )
+        .await?;
+        Ok(())
     }
 }

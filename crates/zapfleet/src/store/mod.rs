@@ -1,27 +1,52 @@
-//! All SQL lives here. One pool of sqlx's `Any` driver serves SQLite and PostgreSQL
-//! with the same query texts and the same migrations; nothing outside this module
-//! sees sqlx.
+//! All SQL lives here, behind one [`Store`] API that the rest of the code uses
+//! without seeing sqlx. It runs on SQLite or PostgreSQL through their native
+//! drivers: the same statement text where the dialects agree, per-backend text
+//! where they differ, and one migration folder per backend (a test keeps the two
+//! schemas alike).
 
-mod connection;
-mod forwarding;
+mod config_history;
+mod deletions;
+mod error;
 mod instances;
+mod links;
+mod listing;
 mod messages;
+mod outbox;
+mod receipts;
+mod retention;
+mod schedule;
 mod sessions;
 mod sql;
+mod stats;
+mod status;
 mod tokens;
+mod types;
 mod users;
+mod webhooks;
 
-pub use connection::{HistoryEntry, ProviderLink, Reconnect, StatusChange};
-pub use forwarding::Delivery;
-pub use instances::{InstanceChanges, InstancePage, InstanceQuery, NewInstance, Pagination};
-pub use messages::{Counter, DayStats, MessageRecord, NewMessage};
+pub use deletions::OwedDeletion;
+pub use error::{StoreError, Unique};
+pub use instances::{InstanceChanges, NewInstance};
+pub use links::ProviderLink;
+pub use listing::{InstancePage, InstanceQuery, Pagination};
+pub use messages::{MessageFilter, MessageRecord, NewMedia, NewMessage};
+pub use retention::{Purged, Retention};
 pub use sessions::SessionUser;
+pub use stats::Counter;
+pub use status::{HistoryEntry, StatusChange};
 pub use tokens::{NewToken, TokenOwner, TokenRecord};
 pub use users::{NewUser, UserRecord};
+pub use webhooks::{Attempted, Delivery, NewDelivery};
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sql::{Either, FromRows, Sql, run};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{Sqlite, Transaction};
 use std::path::Path;
+use std::str::FromStr;
 use std::time::Duration;
 
 /// The database engine behind a [`Store`].
@@ -46,107 +71,166 @@ impl Backend {
     }
 }
 
-/// Failures of the storage layer.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A unique constraint refused the write (duplicate name, e-mail…).
-    #[error("a record with the same unique value exists")]
-    Conflict,
-    /// `DATABASE_URL` names neither SQLite nor PostgreSQL.
-    #[error("DATABASE_URL must start with sqlite: or postgres://")]
-    UnsupportedUrl,
-    /// A stored value that the domain refuses (hand-edited row, newer schema…).
-    #[error("corrupt row: {0}")]
-    Corrupt(String),
-    /// Migrations failed.
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    /// Could not create the SQLite file's folder.
-    #[error("cannot create the database folder: {0}")]
-    Io(#[from] std::io::Error),
-    /// The database refused or could not be reached.
-    #[error("database error: {0}")]
-    Database(sqlx::Error),
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(error: sqlx::Error) -> Self {
-        match &error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict,
-            _ => Self::Database(error),
-        }
-    }
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
 }
 
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    pool: AnyPool,
-    backend: Backend,
+    pool: Pool,
 }
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Writers wait this long for SQLite's lock before failing.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
 impl Store {
     /// Connects (creating the SQLite file and its folder if needed). Does not migrate.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        install_default_drivers();
-        let backend = Backend::from_url(url)?;
-        let max_connections = match backend {
+        let pool = match Backend::from_url(url)? {
             Backend::Sqlite => {
-                if let Some(parent) = sqlite_path(url).and_then(|p| p.parent())
+                if let Some(parent) = sqlite_path(url).and_then(Path::parent)
                     && !parent.as_os_str().is_empty()
                 {
                     std::fs::create_dir_all(parent)?;
                 }
-                8
+                // WAL: readers never block the writer. Foreign keys are off by
+                // default in SQLite.
+                let options = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .foreign_keys(true);
+                Pool::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(8)
+                        .acquire_timeout(Duration::from_secs(15))
+                        .connect_with(options)
+                        .await?,
+                )
             }
-            Backend::Postgres => 16,
+            Backend::Postgres => Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(15))
+                    .connect_with(PgConnectOptions::from_str(url)?)
+                    .await?,
+            ),
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(15))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // Writers queue instead of failing at once; foreign keys are
-                        // off by default in SQLite.
-                        conn.execute("PRAGMA busy_timeout = 15000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&sqlite_create_mode(url, backend))
-            .await?;
-        if backend == Backend::Sqlite {
-            // WAL is a property of the file: set once, readers never block the writer.
-            pool.execute("PRAGMA journal_mode = WAL").await?;
-        }
-        Ok(Self { pool, backend })
+        Ok(Self { pool })
     }
 
-    /// Applies pending migrations; safe to run concurrently and repeatedly.
+    /// Applies pending migrations; safe to run concurrently and repeatedly. (The
+    /// upgrade step in `services::upgrade` runs after it.)
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        MIGRATOR.run(&self.pool).await?;
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
         Ok(())
     }
 
     /// Which engine this is.
     pub fn backend(&self) -> Backend {
-        self.backend
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
     }
 
     /// A cheap round trip, for readiness checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        let _: (i32,) = self.fetch_one(Sql::new("SELECT 1")).await?;
         Ok(())
     }
 
     /// Closes every connection; later calls fail.
     pub async fn close(&self) {
-        self.pool.close().await;
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// The text for this backend, where the dialects differ.
+    fn dialect(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self.backend() {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+
+    fn executor(&self) -> Either<&SqlitePool, &PgPool> {
+        match &self.pool {
+            Pool::Sqlite(pool) => Either::Sqlite(pool),
+            Pool::Postgres(pool) => Either::Postgres(pool),
+        }
+    }
+
+    /// Starts a transaction.
+    async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    async fn fetch_all<T: FromRows>(&self, sql: Sql) -> Result<Vec<T>, StoreError> {
+        Ok(run!(self.executor(), sql, query_as_with.fetch_all)?)
+    }
+
+    async fn fetch_optional<T: FromRows>(&self, sql: Sql) -> Result<Option<T>, StoreError> {
+        Ok(run!(self.executor(), sql, query_as_with.fetch_optional)?)
+    }
+
+    async fn fetch_one<T: FromRows>(&self, sql: Sql) -> Result<T, StoreError> {
+        Ok(run!(self.executor(), sql, query_as_with.fetch_one)?)
+    }
+
+    /// Runs a statement; returns how many rows it changed.
+    async fn execute(&self, sql: Sql) -> Result<u64, StoreError> {
+        Ok(run!(self.executor(), sql, rows_affected)?)
+    }
+}
+
+/// A transaction on either backend; dropped without [`Tx::commit`], it rolls back.
+enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    fn executor(&mut self) -> Either<&mut sqlx::SqliteConnection, &mut sqlx::PgConnection> {
+        match self {
+            Self::Sqlite(tx) => Either::Sqlite(&mut **tx),
+            Self::Postgres(tx) => Either::Postgres(&mut **tx),
+        }
+    }
+
+    async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    async fn fetch_all<T: FromRows>(&mut self, sql: Sql) -> Result<Vec<T>, StoreError> {
+        Ok(run!(self.executor(), sql, query_as_with.fetch_all)?)
+    }
+
+    async fn fetch_optional<T: FromRows>(&mut self, sql: Sql) -> Result<Option<T>, StoreError> {
+        Ok(run!(self.executor(), sql, query_as_with.fetch_optional)?)
+    }
+
+    async fn execute(&mut self, sql: Sql) -> Result<u64, StoreError> {
+        Ok(run!(self.executor(), sql, rows_affected)?)
     }
 }
 
@@ -157,17 +241,6 @@ fn sqlite_path(url: &str) -> Option<&Path> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| Path::new(path))
-}
-
-/// SQLite opens read-write but will not create the file unless asked: ask, unless
-/// the URL already says what it wants.
-fn sqlite_create_mode(url: &str, backend: Backend) -> String {
-    if backend == Backend::Sqlite && !url.contains("mode=") {
-        let separator = if url.contains('?') { '&' } else { '?' };
-        format!("{url}{separator}mode=rwc")
-    } else {
-        url.to_owned()
-    }
 }
 
 #[cfg(test)]
@@ -182,14 +255,6 @@ mod tests {
         );
         assert_eq!(sqlite_path("sqlite:z.db"), Some(Path::new("z.db")));
         assert_eq!(sqlite_path("sqlite::memory:"), None);
-        assert_eq!(
-            sqlite_create_mode("sqlite:z.db", Backend::Sqlite),
-            "sqlite:z.db?mode=rwc"
-        );
-        assert_eq!(
-            sqlite_create_mode("sqlite:z.db?mode=ro", Backend::Sqlite),
-            "sqlite:z.db?mode=ro"
-        );
     }
 
     #[test]

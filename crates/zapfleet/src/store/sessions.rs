@@ -1,7 +1,8 @@
-//! Browser sessions, users' language and server-wide settings.
+//! Browser sessions: the cookie holds a random secret, the table its SHA-256.
 
+use super::sql::Sql;
 use super::{Store, StoreError};
-use crate::domain::{Timestamp, UserId};
+use crate::domain::{Email, Timestamp, UserId};
 use crate::i18n::Locale;
 
 /// Who a session belongs to.
@@ -17,84 +18,65 @@ pub struct SessionUser {
     pub locale: Locale,
 }
 
+#[derive(sqlx::FromRow)]
+#[sqlx(rename_all = "camelCase")]
+struct SessionRow {
+    id: UserId,
+    email: Email,
+    is_admin: bool,
+    locale: String,
+}
+
 impl Store {
     /// Stores a session under the hash of its cookie secret.
     pub async fn insert_session(
         &self,
         hash: &str,
         user: &UserId,
+        now: Timestamp,
         expires_at: Timestamp,
     ) -> Result<(), StoreError> {
-        sqlx::query(r#"INSERT INTO web_session (id, "userId", "createdAt", "expiresAt") VALUES ($1, $2, $3, $4)"#)
-            .bind(hash.to_owned())
-            .bind(user.as_str().to_owned())
-            .bind(Timestamp::now().millis())
-            .bind(expires_at.millis())
-            .execute(&self.pool)
-            .await?;
+        self.execute(
+            Sql::new(
+                r#"INSERT INTO web_session (id, "userId", "createdAt", "expiresAt") VALUES ($1, $2, $3, $4)"#,
+            )
+            .bind(hash)
+            .bind(user)
+            .bind(now)
+            .bind(expires_at),
+        )
+        .await?;
         Ok(())
     }
 
     /// The live session with this hash (not expired, user not disabled).
-    pub async fn find_session(&self, hash: &str) -> Result<Option<SessionUser>, StoreError> {
-        let row: Option<(String, String, i64, String)> = sqlx::query_as(
-            r#"SELECT u.id, u.email, u."isAdmin", u.locale FROM web_session s JOIN "user" u ON u.id = s."userId"
-               WHERE s.id = $1 AND s."expiresAt" > $2 AND u.disabled = 0"#,
-        )
-        .bind(hash.to_owned())
-        .bind(Timestamp::now().millis())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|(id, email, admin, locale)| SessionUser {
-            user_id: UserId::from_raw(id),
-            email,
-            is_admin: admin != 0,
-            locale: Locale::from_tag(&locale).unwrap_or_default(),
+    pub async fn find_session(
+        &self,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<SessionUser>, StoreError> {
+        let row: Option<SessionRow> = self
+            .fetch_optional(
+                Sql::new(
+                    r#"SELECT u.id, u.email, u."isAdmin", u.locale FROM web_session s JOIN "user" u ON u.id = s."userId"
+                       WHERE s.id = $1 AND s."expiresAt" > $2 AND u.disabled = $3"#,
+                )
+                .bind(hash)
+                .bind(now)
+                .bind(false),
+            )
+            .await?;
+        Ok(row.map(|row| SessionUser {
+            user_id: row.id,
+            email: row.email.as_str().to_owned(),
+            is_admin: row.is_admin,
+            locale: Locale::from_tag(&row.locale).unwrap_or_default(),
         }))
     }
 
     /// Ends a session.
     pub async fn delete_session(&self, hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM web_session WHERE id = $1")
-            .bind(hash.to_owned())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Stores the user's language.
-    pub async fn set_locale(&self, user: &UserId, locale: Locale) -> Result<(), StoreError> {
-        sqlx::query(r#"UPDATE "user" SET locale = $1 WHERE id = $2"#)
-            .bind(locale.tag())
-            .bind(user.as_str().to_owned())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// How many accounts exist.
-    pub async fn count_users(&self) -> Result<i64, StoreError> {
-        let (count,): (i64,) = sqlx::query_as(r#"SELECT COUNT(*) FROM "user""#)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(count)
-    }
-
-    /// A server-wide setting.
-    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT value FROM app_setting WHERE key = $1")
-            .bind(key.to_owned())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(row.map(|(v,)| v))
-    }
-
-    /// Sets a server-wide setting.
-    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO app_setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key.to_owned())
-            .bind(value.to_owned())
-            .execute(&self.pool)
+        self.execute(Sql::new("DELETE FROM web_session WHERE id = $1").bind(hash))
             .await?;
         Ok(())
     }

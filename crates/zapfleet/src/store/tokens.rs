@@ -1,5 +1,6 @@
 //! The `api_token` table. Only hashes of the secrets are stored.
 
+use super::sql::Sql;
 use super::{Store, StoreError};
 use crate::domain::{Timestamp, TokenId, TokenName, UserId};
 
@@ -17,9 +18,11 @@ pub struct NewToken {
 }
 
 /// Who a presented token belongs to.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
+#[sqlx(rename_all = "camelCase")]
 pub struct TokenOwner {
     /// The token.
+    #[sqlx(rename = "id")]
     pub token_id: TokenId,
     /// Its owner.
     pub user_id: UserId,
@@ -30,7 +33,8 @@ pub struct TokenOwner {
 }
 
 /// A stored token as its owner sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
+#[sqlx(rename_all = "camelCase")]
 pub struct TokenRecord {
     /// Id.
     pub id: TokenId,
@@ -46,103 +50,80 @@ pub struct TokenRecord {
     pub revoked_at: Option<Timestamp>,
 }
 
-#[derive(sqlx::FromRow)]
-#[sqlx(rename_all = "camelCase")]
-struct TokenRow {
-    id: String,
-    name: String,
-    prefix: String,
-    created_at: i64,
-    last_used_at: Option<i64>,
-    revoked_at: Option<i64>,
-}
-
-#[derive(sqlx::FromRow)]
-#[sqlx(rename_all = "camelCase")]
-struct OwnerRow {
-    id: String,
-    user_id: String,
-    is_admin: i64,
-    last_used_at: Option<i64>,
-}
-
 impl Store {
     /// Stores a new token.
-    pub async fn insert_token(&self, new: NewToken) -> Result<TokenId, StoreError> {
+    pub async fn insert_token(&self, new: NewToken, now: Timestamp) -> Result<TokenId, StoreError> {
         let id = TokenId::generate();
-        sqlx::query(
-            r#"INSERT INTO api_token (id, "userId", name, "tokenHash", prefix, "createdAt")
-               VALUES ($1, $2, $3, $4, $5, $6)"#,
+        self.execute(
+            Sql::new(
+                r#"INSERT INTO api_token (id, "userId", name, "tokenHash", prefix, "createdAt")
+                   VALUES ($1, $2, $3, $4, $5, $6)"#,
+            )
+            .bind(&id)
+            .bind(&new.user_id)
+            .bind(new.name.as_str())
+            .bind(new.hash)
+            .bind(new.prefix)
+            .bind(now),
         )
-        .bind(id.as_str().to_owned())
-        .bind(new.user_id.as_str().to_owned())
-        .bind(new.name.as_str().to_owned())
-        .bind(new.hash)
-        .bind(new.prefix)
-        .bind(Timestamp::now().millis())
-        .execute(&self.pool)
         .await?;
         Ok(id)
     }
 
     /// The owner of a live token (not revoked, owner not disabled).
     pub async fn find_token_owner(&self, hash: &str) -> Result<Option<TokenOwner>, StoreError> {
-        let row: Option<OwnerRow> = sqlx::query_as(
-            r#"SELECT t.id, t."userId", u."isAdmin", t."lastUsedAt"
-               FROM api_token t JOIN "user" u ON u.id = t."userId"
-               WHERE t."tokenHash" = $1 AND t."revokedAt" IS NULL AND u.disabled = 0"#,
+        self.fetch_optional(
+            Sql::new(
+                r#"SELECT t.id, t."userId", u."isAdmin", t."lastUsedAt"
+                   FROM api_token t JOIN "user" u ON u.id = t."userId"
+                   WHERE t."tokenHash" = $1 AND t."revokedAt" IS NULL AND u.disabled = $2"#,
+            )
+            .bind(hash)
+            .bind(false),
         )
-        .bind(hash.to_owned())
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.map(|row| TokenOwner {
-            token_id: TokenId::from_raw(row.id),
-            user_id: UserId::from_raw(row.user_id),
-            is_admin: row.is_admin != 0,
-            last_used_at: row.last_used_at.map(Timestamp::from_millis),
-        }))
+        .await
     }
 
     /// The user's tokens, newest first (never the secrets, which are not stored).
     pub async fn list_tokens(&self, user: &UserId) -> Result<Vec<TokenRecord>, StoreError> {
-        let rows: Vec<TokenRow> = sqlx::query_as(
-            r#"SELECT id, name, prefix, "createdAt", "lastUsedAt", "revokedAt" FROM api_token
-               WHERE "userId" = $1 ORDER BY "createdAt" DESC, id"#,
+        self.fetch_all(
+            Sql::new(
+                r#"SELECT id, name, prefix, "createdAt", "lastUsedAt", "revokedAt" FROM api_token
+                   WHERE "userId" = $1 ORDER BY "createdAt" DESC, id"#,
+            )
+            .bind(user),
         )
-        .bind(user.as_str().to_owned())
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| TokenRecord {
-                id: TokenId::from_raw(row.id),
-                name: row.name,
-                prefix: row.prefix,
-                created_at: Timestamp::from_millis(row.created_at),
-                last_used_at: row.last_used_at.map(Timestamp::from_millis),
-                revoked_at: row.revoked_at.map(Timestamp::from_millis),
-            })
-            .collect())
+        .await
     }
 
     /// Revokes one of the user's tokens; `false` if there is no such live token.
-    pub async fn revoke_token(&self, user: &UserId, id: &TokenId) -> Result<bool, StoreError> {
-        let done = sqlx::query(r#"UPDATE api_token SET "revokedAt" = $1 WHERE id = $2 AND "userId" = $3 AND "revokedAt" IS NULL"#)
-            .bind(Timestamp::now().millis())
-            .bind(id.as_str().to_owned())
-            .bind(user.as_str().to_owned())
-            .execute(&self.pool)
+    pub async fn revoke_token(
+        &self,
+        user: &UserId,
+        id: &TokenId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .execute(
+                Sql::new(
+                    r#"UPDATE api_token SET "revokedAt" = $1 WHERE id = $2 AND "userId" = $3 AND "revokedAt" IS NULL"#,
+                )
+                .bind(now)
+                .bind(id)
+                .bind(user),
+            )
             .await?;
-        Ok(done.rows_affected() > 0)
+        Ok(changed > 0)
     }
 
     /// Records that a token was used.
     pub async fn touch_token(&self, id: &TokenId, at: Timestamp) -> Result<(), StoreError> {
-        sqlx::query(r#"UPDATE api_token SET "lastUsedAt" = $1 WHERE id = $2"#)
-            .bind(at.millis())
-            .bind(id.as_str().to_owned())
-            .execute(&self.pool)
-            .await?;
+        self.execute(
+            Sql::new(r#"UPDATE api_token SET "lastUsedAt" = $1 WHERE id = $2"#)
+                .bind(at)
+                .bind(id),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -1,8 +1,9 @@
-//! The `user` table.
+//! The `user` table, and the marker that makes "the first account" atomic.
 
+use super::sql::Sql;
 use super::{Store, StoreError};
 use crate::domain::{Email, Timestamp, UserId};
-use sqlx::AssertSqlSafe;
+use crate::i18n::Locale;
 
 /// A stored account.
 #[derive(Debug, Clone)]
@@ -17,6 +18,8 @@ pub struct UserRecord {
     pub is_admin: bool,
     /// Disabled users cannot sign in nor use their tokens.
     pub disabled: bool,
+    /// The language the user chose.
+    pub locale: Locale,
     /// When the account was made.
     pub created_at: Timestamp,
 }
@@ -24,28 +27,30 @@ pub struct UserRecord {
 #[derive(sqlx::FromRow)]
 #[sqlx(rename_all = "camelCase")]
 struct UserRow {
-    id: String,
-    email: String,
+    id: UserId,
+    email: Email,
     password_hash: String,
-    is_admin: i64,
-    disabled: i64,
-    created_at: i64,
+    is_admin: bool,
+    disabled: bool,
+    locale: String,
+    created_at: Timestamp,
 }
 
 impl From<UserRow> for UserRecord {
     fn from(row: UserRow) -> Self {
         Self {
-            id: UserId::from_raw(row.id),
-            email: Email::from_stored(row.email),
+            id: row.id,
+            email: row.email,
             password_hash: row.password_hash,
-            is_admin: row.is_admin != 0,
-            disabled: row.disabled != 0,
-            created_at: Timestamp::from_millis(row.created_at),
+            is_admin: row.is_admin,
+            disabled: row.disabled,
+            locale: Locale::from_tag(&row.locale).unwrap_or_default(),
+            created_at: row.created_at,
         }
     }
 }
 
-const COLUMNS: &str = r#"id, email, "passwordHash", "isAdmin", disabled, "createdAt""#;
+const COLUMNS: &str = r#"id, email, "passwordHash", "isAdmin", disabled, locale, "createdAt""#;
 
 /// A new account, password already hashed.
 #[derive(Debug, Clone)]
@@ -54,26 +59,64 @@ pub struct NewUser {
     pub email: Email,
     /// Argon2id PHC string.
     pub password_hash: String,
-    /// Admin rights.
+    /// Admin rights from the start.
     pub is_admin: bool,
+    /// Admin rights if this is the server's first account (web sign-up).
+    pub admin_if_first: bool,
 }
 
+/// The `app_setting` key claimed by the first account ever created.
+const FIRST_USER: &str = "first_user";
+
 impl Store {
-    /// Inserts an account; an e-mail already taken is a [`StoreError::Conflict`].
-    pub async fn insert_user(&self, new: NewUser) -> Result<UserRecord, StoreError> {
-        let now = Timestamp::now().millis();
-        let sql = format!(
-            r#"INSERT INTO "user" (id, email, "passwordHash", "isAdmin", disabled, "createdAt", "updatedAt")
-               VALUES ($1, $2, $3, $4, 0, $5, $5) RETURNING {COLUMNS}"#
-        );
-        let row: UserRow = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(UserId::generate().as_str().to_owned())
-            .bind(new.email.as_str().to_owned())
+    /// Inserts an account; an e-mail already taken is a conflict. Claims the
+    /// first-account marker in the same transaction, so of two accounts created
+    /// at the same moment on an empty server only one is the first.
+    pub async fn insert_user(
+        &self,
+        new: NewUser,
+        now: Timestamp,
+    ) -> Result<UserRecord, StoreError> {
+        let id = UserId::generate();
+        let mut tx = self.begin().await?;
+        tx.execute(
+            Sql::new(
+                r#"INSERT INTO "user" (id, email, "passwordHash", "isAdmin", disabled, locale, "createdAt", "updatedAt")
+                   VALUES ($1, $2, $3, $4, $5, 'pt-BR', $6, $6)"#,
+            )
+            .bind(&id)
+            .bind(&new.email)
             .bind(new.password_hash)
-            .bind(i64::from(new.is_admin))
-            .bind(now)
-            .fetch_one(&self.pool)
+            .bind(new.is_admin)
+            .bind(false)
+            .bind(now),
+        )
+        .await?;
+        let first = tx
+            .execute(
+                Sql::new(
+                    "INSERT INTO app_setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                )
+                .bind(FIRST_USER)
+                .bind(&id),
+            )
+            .await?
+            == 1;
+        if first && new.admin_if_first && !new.is_admin {
+            tx.execute(
+                Sql::new(r#"UPDATE "user" SET "isAdmin" = $1 WHERE id = $2"#)
+                    .bind(true)
+                    .bind(&id),
+            )
             .await?;
+        }
+        let row: UserRow = tx
+            .fetch_optional(
+                Sql::new(format!(r#"SELECT {COLUMNS} FROM "user" WHERE id = $1"#)).bind(&id),
+            )
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a new account vanished".into()))?;
+        tx.commit().await?;
         Ok(row.into())
     }
 
@@ -82,48 +125,100 @@ impl Store {
         &self,
         email: &Email,
     ) -> Result<Option<UserRecord>, StoreError> {
-        let sql = format!(r#"SELECT {COLUMNS} FROM "user" WHERE email = $1"#);
-        let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(email.as_str().to_owned())
-            .fetch_optional(&self.pool)
+        let row: Option<UserRow> = self
+            .fetch_optional(
+                Sql::new(format!(r#"SELECT {COLUMNS} FROM "user" WHERE email = $1"#)).bind(email),
+            )
             .await?;
         Ok(row.map(Into::into))
     }
 
     /// Every account, oldest first.
     pub async fn list_users(&self) -> Result<Vec<UserRecord>, StoreError> {
-        let sql = format!(r#"SELECT {COLUMNS} FROM "user" ORDER BY "createdAt", id"#);
-        let rows: Vec<UserRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
+        let rows: Vec<UserRow> = self
+            .fetch_all(Sql::new(format!(
+                r#"SELECT {COLUMNS} FROM "user" ORDER BY "createdAt", id"#
+            )))
             .await?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// Disables or re-enables an account (disabled users lose their sessions and tokens' use).
+    /// Whether any account exists.
+    pub async fn has_users(&self) -> Result<bool, StoreError> {
+        let row: Option<(String,)> = self
+            .fetch_optional(Sql::new(r#"SELECT id FROM "user" LIMIT 1"#))
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// Disables or re-enables an account; `false` if there is no such user.
     pub async fn set_user_disabled(
         &self,
         user: &UserId,
         disabled: bool,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query(r#"UPDATE "user" SET disabled = $1, "updatedAt" = $2 WHERE id = $3"#)
-                .bind(i64::from(disabled))
-                .bind(Timestamp::now().millis())
-                .bind(user.as_str().to_owned())
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() > 0)
+        let changed = self
+            .execute(
+                Sql::new(r#"UPDATE "user" SET disabled = $1, "updatedAt" = $2 WHERE id = $3"#)
+                    .bind(disabled)
+                    .bind(now)
+                    .bind(user),
+            )
+            .await?;
+        Ok(changed > 0)
     }
 
     /// Replaces a password hash; `false` if there is no such user.
-    pub async fn set_password_hash(&self, user: &UserId, hash: &str) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query(r#"UPDATE "user" SET "passwordHash" = $1, "updatedAt" = $2 WHERE id = $3"#)
-                .bind(hash.to_owned())
-                .bind(Timestamp::now().millis())
-                .bind(user.as_str().to_owned())
-                .execute(&self.pool)
-                .await?;
-        Ok(done.rows_affected() > 0)
+    pub async fn set_password_hash(
+        &self,
+        user: &UserId,
+        hash: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let changed = self
+            .execute(
+                Sql::new(
+                    r#"UPDATE "user" SET "passwordHash" = $1, "updatedAt" = $2 WHERE id = $3"#,
+                )
+                .bind(hash)
+                .bind(now)
+                .bind(user),
+            )
+            .await?;
+        Ok(changed > 0)
+    }
+
+    /// Stores the user's language.
+    pub async fn set_locale(&self, user: &UserId, locale: Locale) -> Result<(), StoreError> {
+        self.execute(
+            Sql::new(r#"UPDATE "user" SET locale = $1 WHERE id = $2"#)
+                .bind(locale.tag())
+                .bind(user),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A server-wide setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(String,)> = self
+            .fetch_optional(Sql::new("SELECT value FROM app_setting WHERE key = $1").bind(key))
+            .await?;
+        Ok(row.map(|(v,)| v))
+    }
+
+    /// Sets a server-wide setting.
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.execute(
+            Sql::new(
+                "INSERT INTO app_setting (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value),
+        )
+        .await?;
+        Ok(())
     }
 }

@@ -1,12 +1,11 @@
 //! Sign-up, sign-in, sign-out and the language switch.
 
-use super::session::{SESSION_COOKIE, SESSION_DAYS, SignedIn, Visitor, cookie, set_cookie};
+use super::session::{SignedIn, Visitor};
 use super::{PageCtx, message_page, render};
-use crate::domain::{Timestamp, UserId};
+use crate::cookies::{SESSION_COOKIE, cookie, set_cookie};
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::services::accounts;
-use crate::services::webhooks::secret_hash;
+use crate::services::accounts::{self, NewSession, SESSION_DAYS};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, State};
@@ -73,26 +72,20 @@ async fn sign_up_page(State(state): State<AppState>, visitor: Visitor) -> Respon
     render(&AccountPage::new(PageCtx::new(&visitor, &state), true))
 }
 
-/// Starts a session: cookie with a random secret, its hash in the database.
-async fn start_session(state: &AppState, user: &UserId) -> Result<Response, AppError> {
-    let secret = nanoid::nanoid!(43);
-    let expires = Timestamp::from_millis(Timestamp::now().millis() + SESSION_DAYS * 86_400_000);
-    state
-        .store
-        .insert_session(&secret_hash(&secret), user, expires)
-        .await?;
+/// Hands a new session's secret to the browser, and goes home.
+fn with_session(state: &AppState, session: &NewSession) -> Response {
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().append(
         SET_COOKIE,
         set_cookie(
             SESSION_COOKIE,
-            &secret,
+            &session.secret,
             SESSION_DAYS * 86_400,
             state.web.secure_cookies,
             "Lax",
         ),
     );
-    Ok(response)
+    response
 }
 
 async fn sign_in(
@@ -120,17 +113,9 @@ async fn sign_in(
             Msg::TooManyAttempts,
         ));
     }
-    let user = accounts::find_user(&state.store, &email).await.ok();
-    // Hash even for unknown e-mails, so timing does not tell which exist.
-    let hash = user
-        .as_ref()
-        .map_or("$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$aGFzaA", |u| {
-            u.password_hash.as_str()
-        });
-    let valid = accounts::verify_password(&form.password, hash).await;
-    match user {
-        Some(user) if valid && !user.disabled => start_session(&state, &user.id).await,
-        _ => {
+    match accounts::sign_in(&state.platform, &form.email, &form.password).await? {
+        Some(session) => Ok(with_session(&state, &session)),
+        None => {
             let mut template = AccountPage::new(page, false);
             template.email = form.email;
             template.error = Some(visitor.locale.t(Msg::BadCredentials));
@@ -154,18 +139,14 @@ async fn sign_up(
             Msg::CsrfFailed,
         ));
     }
-    let first = state.store.count_users().await? == 0;
-    if !first && state.store.setting("signups_open").await?.as_deref() == Some("false") {
-        return Ok(message_page(
+    match accounts::sign_up(&state.platform, &form.email, &form.password).await {
+        Ok(session) => Ok(with_session(&state, &session)),
+        Err(AppError::Forbidden) => Ok(message_page(
             page,
             StatusCode::FORBIDDEN,
             Msg::SignUpTitle,
             Msg::SignupsClosed,
-        ));
-    }
-    // The first account administers the server.
-    match accounts::create_user(&state.store, &form.email, &form.password, first).await {
-        Ok(user) => start_session(&state, &user.id).await,
+        )),
         Err(AppError::Invalid { field, message }) | Err(AppError::Conflict { field, message }) => {
             let mut template = AccountPage::new(page, true);
             template.email = form.email;
@@ -195,7 +176,7 @@ async fn sign_out(
 ) -> Result<Response, AppError> {
     visitor.check_csrf(Some(&form._csrf))?;
     if let Some(secret) = cookie(&parts, SESSION_COOKIE) {
-        state.store.delete_session(&secret_hash(secret)).await?;
+        accounts::sign_out(&state.platform, secret).await?;
     }
     let mut response = Redirect::to("/signin").into_response();
     response.headers_mut().append(
@@ -212,10 +193,12 @@ async fn switch_locale(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
-    state
-        .store
-        .set_locale(&signed.user.user_id, signed.user.locale.other())
-        .await?;
+    accounts::set_locale(
+        &state.platform,
+        &signed.user.user_id,
+        signed.user.locale.other(),
+    )
+    .await?;
     // Back where the switch was pressed, if that was one of our pages.
     let back = headers
         .get("referer")

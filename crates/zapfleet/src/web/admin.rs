@@ -5,7 +5,7 @@ use super::{PageCtx, message_page, render};
 use crate::domain::{TokenId, UserId};
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::services::accounts;
+use crate::services::{accounts, tokens};
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
@@ -49,9 +49,7 @@ async fn tokens_view(
     new_secret: Option<String>,
     name_error: Option<&'static str>,
 ) -> Result<Response, AppError> {
-    let tokens = state
-        .store
-        .list_tokens(&signed.user.user_id)
+    let tokens = tokens::list(&state.platform, &signed.user.user_id)
         .await?
         .into_iter()
         .map(|t| TokenLine {
@@ -91,7 +89,7 @@ async fn create_token(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
-    match accounts::issue_token(&state.store, &signed.user.user_id, &form.name).await {
+    match tokens::issue(&state.platform, &signed.user.user_id, &form.name).await {
         // Shown once, in this answer only.
         Ok(token) => tokens_view(&state, &signed, Some(token.secret), None).await,
         Err(AppError::Invalid { message, .. }) => {
@@ -121,11 +119,17 @@ async fn revoke_token(
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
-    state
-        .store
-        .revoke_token(&signed.user.user_id, &TokenId::from_raw(id))
-        .await?;
-    Ok(Redirect::to("/tokens").into_response())
+    // Revoking what is already revoked changes nothing: back to the list either way.
+    match tokens::revoke(
+        &state.platform,
+        &signed.user.user_id,
+        &TokenId::from_raw(id),
+    )
+    .await
+    {
+        Ok(()) | Err(AppError::NotFound) => Ok(Redirect::to("/tokens").into_response()),
+        Err(other) => Err(other),
+    }
 }
 
 /// A user line for the admin page.
@@ -159,9 +163,7 @@ async fn admin_page(State(state): State<AppState>, signed: SignedIn) -> Result<R
     if !signed.user.is_admin {
         return Ok(forbidden(&state, &signed));
     }
-    let users = state
-        .store
-        .list_users()
+    let users = accounts::list_users(&state.platform)
         .await?
         .into_iter()
         .map(|u| UserLine {
@@ -173,7 +175,7 @@ async fn admin_page(State(state): State<AppState>, signed: SignedIn) -> Result<R
             created: u.created_at.to_rfc3339(),
         })
         .collect();
-    let signups_open = state.store.setting("signups_open").await?.as_deref() != Some("false");
+    let signups_open = accounts::signups_open(&state.platform).await?;
     Ok(render(&AdminPage {
         page: PageCtx::new(&signed.visitor, &state),
         users,
@@ -191,14 +193,13 @@ async fn set_disabled(
     if !signed.user.is_admin {
         return Ok(forbidden(&state, &signed));
     }
-    let target = UserId::from_raw(id);
-    // An admin cannot lock themselves out.
-    if target != signed.user.user_id {
-        state
-            .store
-            .set_user_disabled(&target, form.value == "true")
-            .await?;
-    }
+    accounts::set_disabled(
+        &state.platform,
+        &signed.user,
+        &UserId::from_raw(id),
+        form.value == "true",
+    )
+    .await?;
     Ok(Redirect::to("/admin").into_response())
 }
 
@@ -211,16 +212,6 @@ async fn set_signups(
     if !signed.user.is_admin {
         return Ok(forbidden(&state, &signed));
     }
-    state
-        .store
-        .set_setting(
-            "signups_open",
-            if form.value == "true" {
-                "true"
-            } else {
-                "false"
-            },
-        )
-        .await?;
+    accounts::set_signups_open(&state.platform, &signed.user, form.value == "true").await?;
     Ok(Redirect::to("/admin").into_response())
 }

@@ -1,18 +1,18 @@
 //! Small SVG charts drawn on the server: readable without JavaScript, and made
 //! only of numbers and fixed labels (nothing from users goes into them).
 
-use crate::store::DayStats;
+use crate::domain::DayUsage;
 use std::fmt::Write;
 
 /// Bars of messages sent and received per day, for `days` (oldest first, one
 /// entry per day, zeros included).
-pub fn messages_per_day(days: &[DayStats], sent_label: &str, received_label: &str) -> String {
+pub fn messages_per_day(days: &[DayUsage], sent_label: &str, received_label: &str) -> String {
     const WIDTH: usize = 560;
     const HEIGHT: usize = 160;
     const BOTTOM: usize = 20;
     let max = days
         .iter()
-        .map(|d| d.sent.max(d.received))
+        .map(|d| d.usage.sent.max(d.usage.received))
         .max()
         .unwrap_or(0)
         .max(1);
@@ -25,25 +25,25 @@ pub fn messages_per_day(days: &[DayStats], sent_label: &str, received_label: &st
     );
     for (i, day) in days.iter().enumerate() {
         let x = i * slot + 3;
-        let (hs, hr) = (scale(day.sent), scale(day.received));
+        let (hs, hr) = (scale(day.usage.sent), scale(day.usage.received));
         let base = HEIGHT - BOTTOM;
         let _ = write!(
             svg,
             r##"<rect x="{x}" y="{}" width="{bar}" height="{hs}" fill="#0b6b3a"><title>{} {sent_label}: {}</title></rect><rect x="{}" y="{}" width="{bar}" height="{hr}" fill="#1565c0"><title>{} {received_label}: {}</title></rect>"##,
             base - hs,
             day.day,
-            day.sent,
+            day.usage.sent,
             x + bar,
             base - hr,
             day.day,
-            day.received
+            day.usage.received
         );
         if i % 2 == 0 {
             let _ = write!(
                 svg,
                 r##"<text x="{x}" y="{}" font-size="10" fill="#4f5b55">{}</text>"##,
                 HEIGHT - 5,
-                day.day.get(5..).unwrap_or("")
+                day.day.to_string().get(5..).unwrap_or("")
             );
         }
     }
@@ -61,20 +61,15 @@ mod tests {
 
     #[test]
     fn draws_one_pair_of_bars_a_day_scaled_to_the_largest() {
-        let days = vec![
-            DayStats {
-                day: "2026-11-28".into(),
-                sent: 10,
-                received: 5,
+        let day = |text: &str, sent, received| DayUsage {
+            day: crate::domain::Day::parse(text).unwrap(),
+            usage: crate::domain::Usage {
+                sent,
+                received,
                 ..Default::default()
             },
-            DayStats {
-                day: "2026-11-29".into(),
-                sent: 0,
-                received: 0,
-                ..Default::default()
-            },
-        ];
+        };
+        let days = vec![day("2026-11-28", 10, 5), day("2026-11-29", 0, 0)];
         let svg = messages_per_day(&days, "Enviadas", "Recebidas");
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<rect").count(), 4);

@@ -4,32 +4,21 @@
 mod accounts;
 mod admin;
 mod charts;
+mod errors;
 mod instances;
 mod rate_limit;
 pub mod session;
 
+use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 pub use rate_limit::RateLimiter;
 use session::Visitor;
-
-/// What the pages need to know about the server.
-#[derive(Default)]
-pub struct WebConfig {
-    /// Mark cookies `Secure` (the public URL is https).
-    pub secure_cookies: bool,
-    /// The in-process sandbox's URL, shown in the banner.
-    pub sandbox_url: Option<String>,
-    /// The in-process sandbox, whose pretend phone "simular leitura" uses.
-    pub sandbox: Option<uazapi_sandbox::Sandbox>,
-    /// Sign-in attempts per IP and per e-mail.
-    pub sign_in_limiter: RateLimiter,
-}
 
 /// What every page's layout shows.
 #[derive(Debug, Clone)]
@@ -67,6 +56,35 @@ impl PageCtx {
         })
         .to_string()
     }
+}
+
+/// Tells the page's script what happened (`toast`, `instanceCreated`…) in the
+/// `HX-Trigger` header, with a message and its kind (`success` or `error`).
+pub fn trigger(mut response: Response, event: &str, message: &str, kind: &str) -> Response {
+    let json = serde_json::json!({ event: {"message": message, "kind": kind} }).to_string();
+    // Header values are read as Latin-1 by browsers: keep the JSON ASCII.
+    let payload: String = json
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                c.encode_utf16(&mut [0; 2])
+                    .iter()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .collect()
+            }
+        })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&payload) {
+        response.headers_mut().insert("hx-trigger", value);
+    }
+    response
+}
+
+/// A toast on the page.
+pub fn toast(response: Response, message: &str, kind: &str) -> Response {
+    trigger(response, "toast", message, kind)
 }
 
 /// Renders a template, or a plain 500 if rendering fails (a bug, logged).
@@ -117,12 +135,37 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-/// The pages and their assets.
-pub fn router() -> Router<AppState> {
+/// Unknown paths: a page for browsers, the JSON error for everyone else.
+pub async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+    visitor: Visitor,
+) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && !uri.path().starts_with("/api/") {
+        let page = PageCtx::new(&visitor, &state);
+        return message_page(
+            page,
+            StatusCode::NOT_FOUND,
+            Msg::NotFound,
+            Msg::PageNotFound,
+        );
+    }
+    AppError::NotFound.into_response()
+}
+
+/// The pages and their assets; their errors are shown as pages.
+pub fn router(state: AppState) -> Router<AppState> {
+    let errors = axum::middleware::from_fn_with_state(state, errors::as_pages);
     Router::new()
         .merge(accounts::router())
         .merge(admin::router())
         .merge(instances::router())
+        .route_layer(errors)
         .route(
             "/static/htmx.min.js",
             get(|| async { asset("text/javascript; charset=utf-8", HTMX) }),

@@ -1,12 +1,15 @@
 //! Forward webhooks: events become durable deliveries, which are posted with
 //! retries until delivered or dead.
 
-use crate::domain::Timestamp;
-use crate::services::forwarding::{attempt, fan_out, retry_at};
+use crate::services::forwarding::{after_failure, attempt, fan_out};
 use crate::services::platform::Platform;
+use crate::store::Attempted;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+
+/// Deliveries tried per step.
+const BATCH: i64 = 50;
 
 /// Turns every live event into deliveries for the webhooks that want it.
 pub async fn run_fan_out(platform: Platform, mut shutdown: watch::Receiver<bool>) {
@@ -19,11 +22,7 @@ pub async fn run_fan_out(platform: Platform, mut shutdown: watch::Receiver<bool>
         match event {
             Ok(event) => {
                 if let Err(error) = fan_out(&platform, &event).await {
-                    tracing::warn!(
-                        error = format!("{error:#}"),
-                        kind = event.kind,
-                        "cannot queue a forward webhook"
-                    );
+                    tracing::warn!(%error, kind = %event.kind, "cannot queue a forward webhook");
                 }
             }
             Err(RecvError::Lagged(missed)) => {
@@ -37,23 +36,27 @@ pub async fn run_fan_out(platform: Platform, mut shutdown: watch::Receiver<bool>
 /// One pass over due deliveries; returns how many were delivered.
 pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
     let mut running = JoinSet::new();
-    for delivery in platform.store.due_deliveries(Timestamp::now(), 50).await? {
+    for delivery in platform.store.due_deliveries(platform.now(), BATCH).await? {
         let platform = platform.clone();
         running.spawn(async move {
-            let outcome = attempt(&platform, &delivery).await;
-            let delivered = outcome.is_ok();
-            let recorded = match outcome {
-                Ok(()) => platform.store.record_delivery(&delivery.id, Ok(())).await,
+            let outcome = match attempt(&platform, &delivery).await {
+                Ok(()) => Attempted::Delivered,
                 Err(error) => {
                     tracing::debug!(delivery = %delivery.id, %error, "forward webhook failed");
-                    let retry = retry_at(delivery.attempts + 1, platform.tuning.forward_retry_base);
-                    platform
-                        .store
-                        .record_delivery(&delivery.id, Err((&error, retry)))
-                        .await
+                    after_failure(
+                        delivery.attempts + 1,
+                        platform.tuning.forward_retry_base,
+                        error.to_string(),
+                        platform.now(),
+                    )
                 }
             };
-            recorded.map(|()| usize::from(delivered))
+            let delivered = matches!(outcome, Attempted::Delivered);
+            platform
+                .store
+                .record_delivery(&delivery.id, &outcome, platform.now())
+                .await
+                .map(|()| usize::from(delivered))
         });
     }
     let mut delivered = 0;

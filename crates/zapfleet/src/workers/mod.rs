@@ -6,22 +6,24 @@ pub mod outbox;
 pub mod poller;
 pub mod provisioner;
 pub mod reconnector;
+pub mod retention;
 
 use crate::services::platform::Platform;
 use std::future::Future;
 use tokio::sync::watch;
 
-/// Steps a worker every `platform.tuning.worker_tick` until `shutdown` says stop.
+/// Steps a worker every `every` until `shutdown` says stop.
 pub async fn run_until_stopped<F, Fut>(
     name: &'static str,
     platform: Platform,
+    every: std::time::Duration,
     mut shutdown: watch::Receiver<bool>,
     step: F,
 ) where
     F: Fn(Platform) -> Fut,
     Fut: Future<Output = anyhow::Result<usize>>,
 {
-    let mut interval = tokio::time::interval(platform.tuning.worker_tick);
+    let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -47,34 +49,47 @@ pub fn spawn_all(
     platform: &Platform,
     shutdown: &watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
+    let tick = platform.tuning.worker_tick;
     vec![
+        tokio::spawn(run_until_stopped(
+            "retention",
+            platform.clone(),
+            platform.tuning.retention_every,
+            shutdown.clone(),
+            |p| async move { retention::try_execute_task(&p).await },
+        )),
         tokio::spawn(run_until_stopped(
             "provisioner",
             platform.clone(),
+            tick,
             shutdown.clone(),
             |p| async move { provisioner::try_execute_task(&p).await },
         )),
         tokio::spawn(run_until_stopped(
             "poller",
             platform.clone(),
+            tick,
             shutdown.clone(),
             |p| async move { poller::try_execute_task(&p).await },
         )),
         tokio::spawn(run_until_stopped(
             "reconnector",
             platform.clone(),
+            tick,
             shutdown.clone(),
             |p| async move { reconnector::try_execute_task(&p).await },
         )),
         tokio::spawn(run_until_stopped(
             "outbox",
             platform.clone(),
+            tick,
             shutdown.clone(),
             |p| async move { outbox::try_execute_task(&p).await },
         )),
         tokio::spawn(run_until_stopped(
             "forwarder",
             platform.clone(),
+            tick,
             shutdown.clone(),
             |p| async move { forwarder::try_execute_task(&p).await },
         )),

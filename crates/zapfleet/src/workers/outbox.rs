@@ -8,7 +8,8 @@
 //! tells whether the provider has it; only if not is it queued again.
 
 use crate::domain::connection::reconnect_delay_ms;
-use crate::domain::{InstanceStatus, MessageKind, Timestamp};
+use crate::domain::{InstanceId, InstanceStatus, Media, MessageId, MessageKind, Timestamp};
+use crate::services::credentials::provider_token;
 use crate::services::messages::{pacing_ms, publish};
 use crate::services::platform::{Platform, jitter};
 use crate::store::MessageRecord;
@@ -26,14 +27,18 @@ const BURST: usize = 50;
 /// Instances served at once.
 const CONCURRENCY: usize = 8;
 
+/// Parked receipts settled per pass.
+const RECEIPT_SWEEP: i64 = 200;
+
 /// One pass: expire messages that waited too long, settle sends in doubt, then
-/// send for every instance that may. Returns how many messages were sent.
+/// send for every instance that may, and settle receipts that came early.
+/// Returns how many messages were sent.
 pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
-    let now = Timestamp::now();
+    let now = platform.now();
     for id in platform.store.expired_messages(now, 200).await? {
         if platform
             .store
-            .fail_message(&id, "the instance was not connected in time")
+            .fail_message(&id, "the instance was not connected in time", now)
             .await?
         {
             announce(platform, &id).await?;
@@ -46,23 +51,36 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
     let mut sent = 0;
     for instance in platform.store.outbox_instances(now, 100).await? {
         while running.len() >= CONCURRENCY {
-            sent += running
-                .join_next()
-                .await
-                .and_then(Result::ok)
-                .and_then(Result::ok)
-                .unwrap_or(0);
+            if let Some(done) = running.join_next().await {
+                sent += count_sends(done);
+            }
         }
         let platform = platform.clone();
         running.spawn(async move { send_for(&platform, &instance).await });
     }
-    for result in running.join_all().await {
-        sent += result.unwrap_or(0);
+    while let Some(done) = running.join_next().await {
+        sent += count_sends(done);
     }
+    platform.store.sweep_parked_receipts(RECEIPT_SWEEP).await?;
     Ok(sent)
 }
 
-async fn announce(platform: &Platform, id: &str) -> anyhow::Result<()> {
+/// The sends of one instance's turn; a failure is logged (the next pass retries).
+fn count_sends(done: Result<anyhow::Result<usize>, tokio::task::JoinError>) -> usize {
+    match done {
+        Ok(Ok(sent)) => sent,
+        Ok(Err(error)) => {
+            tracing::warn!(error = format!("{error:#}"), "an instance's sends stopped");
+            0
+        }
+        Err(error) => {
+            tracing::error!(%error, "an instance's send task failed");
+            0
+        }
+    }
+}
+
+async fn announce(platform: &Platform, id: &MessageId) -> anyhow::Result<()> {
     if let Some(message) = platform.store.message_by_id(id).await?
         && let Some(instance) = platform.store.instance_by_id(&message.instance_id).await?
     {
@@ -75,23 +93,9 @@ fn backoff(attempts: i64) -> i64 {
     reconnect_delay_ms(u32::try_from(attempts).unwrap_or(u32::MAX), jitter()).min(60_000)
 }
 
-async fn token(
-    platform: &Platform,
-    instance: &crate::domain::InstanceId,
-) -> anyhow::Result<Option<String>> {
-    let link = platform.store.provider_link(instance).await?;
-    Ok(match link.and_then(|l| l.token_sealed) {
-        Some(sealed) => Some(platform.secrets.decrypt(&sealed)?),
-        None => None,
-    })
-}
-
 /// Sends the instance's messages in order while pacing allows.
-async fn send_for(
-    platform: &Platform,
-    instance_id: &crate::domain::InstanceId,
-) -> anyhow::Result<usize> {
-    let Some(token) = token(platform, instance_id).await? else {
+async fn send_for(platform: &Platform, instance_id: &InstanceId) -> anyhow::Result<usize> {
+    let Some(token) = provider_token(platform, instance_id).await? else {
         return Ok(0);
     };
     let mut sent = 0;
@@ -102,7 +106,7 @@ async fn send_for(
         if instance.status != InstanceStatus::Connected {
             break;
         }
-        let now = Timestamp::now();
+        let now = platform.now();
         // The head of the queue waits its backoff, and everything behind it waits too.
         let Some(message) = platform.store.next_queued(instance_id).await? else {
             break;
@@ -110,22 +114,19 @@ async fn send_for(
         if message.next_attempt_at > now
             || !platform
                 .store
-                .claim_message(&message.id, Timestamp::from_millis(now.millis() + LEASE_MS))
+                .claim_message(&message.id, now.plus_millis(LEASE_MS), now)
                 .await?
         {
             break;
         }
         match deliver(platform, &token, &message).await {
             Ok(provider_id) => {
-                record_sent(platform, &message, &provider_id, Timestamp::now()).await?;
+                record_sent(platform, &message, &provider_id, platform.now()).await?;
                 sent += 1;
                 let pause = pacing_ms(&instance);
                 platform
                     .store
-                    .set_next_send(
-                        instance_id,
-                        Timestamp::from_millis(Timestamp::now().millis() + pause),
-                    )
+                    .set_next_send(instance_id, platform.now().plus_millis(pause))
                     .await?;
                 if pause > 0 {
                     break;
@@ -140,7 +141,7 @@ async fn send_for(
     Ok(sent)
 }
 
-/// Records an accepted send, then the receipts that came before we could.
+/// Records an accepted send (with the receipts that came before we could).
 async fn record_sent(
     platform: &Platform,
     message: &MessageRecord,
@@ -152,10 +153,6 @@ async fn record_sent(
         .mark_sent(&message.id, provider_id, at)
         .await?
     {
-        platform
-            .store
-            .apply_pending_receipts(&message.instance_id, provider_id)
-            .await?;
         announce(platform, &message.id).await?;
     }
     Ok(())
@@ -167,7 +164,24 @@ async fn deliver(
     message: &MessageRecord,
 ) -> Result<String, ProviderError> {
     let body = message.body.as_deref().unwrap_or_default();
-    let sent = match (message.kind, message.media_url.as_deref()) {
+    let file = match &message.media {
+        Some(Media::Url(url)) => Some(url.clone()),
+        Some(Media::Upload { .. }) => Some(
+            platform
+                .store
+                .media_data(&message.id)
+                .await
+                .map_err(|e| {
+                    ProviderError::UnexpectedResponse(format!("cannot read the upload: {e}"))
+                })?
+                .ok_or_else(|| ProviderError::Rejected {
+                    status: 0,
+                    message: "the uploaded file is gone".into(),
+                })?,
+        ),
+        None => None,
+    };
+    let sent = match (message.kind, file) {
         (MessageKind::Text, _) | (_, None) => {
             platform
                 .provider
@@ -176,12 +190,12 @@ async fn deliver(
                     SendText {
                         number: &message.peer,
                         text: body,
-                        track_id: &message.id,
+                        track_id: message.id.as_str(),
                     },
                 )
                 .await?
         }
-        (kind, Some(url)) => {
+        (kind, Some(file)) => {
             let kind = match kind {
                 MessageKind::Image => MediaKind::Image,
                 MessageKind::Video => MediaKind::Video,
@@ -191,10 +205,10 @@ async fn deliver(
             let media = SendMedia {
                 number: &message.peer,
                 kind,
-                file: url,
+                file: &file,
                 caption: body,
                 doc_name: message.file_name.as_deref().unwrap_or_default(),
-                track_id: &message.id,
+                track_id: message.id.as_str(),
             };
             platform.provider.send_media(token, media).await?
         }
@@ -209,19 +223,19 @@ async fn handle_failure(
     message: &MessageRecord,
     error: &ProviderError,
 ) -> anyhow::Result<()> {
-    let now = Timestamp::now().millis();
+    let now = platform.now();
     let text = error.to_string();
     tracing::warn!(message = %message.id, %error, attempt = message.attempts + 1, "send failed");
     match error {
         ProviderError::Rejected { .. } | ProviderError::NotFound => {
-            platform.store.fail_message(&message.id, &text).await?;
+            platform.store.fail_message(&message.id, &text, now).await?;
             announce(platform, &message.id).await?;
         }
         // "No session" (the instance dropped) or a rate limit: nothing was sent.
         ProviderError::Unauthorized { .. } => {
             platform
                 .store
-                .requeue_message(&message.id, Timestamp::from_millis(now + 1_000), &text)
+                .requeue_message(&message.id, now.plus_millis(1_000), &text, now)
                 .await?;
         }
         ProviderError::RateLimited { retry_after } => {
@@ -231,17 +245,13 @@ async fn handle_failure(
             );
             platform
                 .store
-                .requeue_message(&message.id, Timestamp::from_millis(now + wait), &text)
+                .requeue_message(&message.id, now.plus_millis(wait), &text, now)
                 .await?;
         }
         ProviderError::Timeout => {
             platform
                 .store
-                .extend_lease(
-                    &message.id,
-                    Timestamp::from_millis(now + TIMEOUT_DOUBT_MS),
-                    &text,
-                )
+                .extend_lease(&message.id, now.plus_millis(TIMEOUT_DOUBT_MS), &text)
                 .await?;
         }
         ProviderError::Unavailable { .. } | ProviderError::UnexpectedResponse(_) => {
@@ -249,7 +259,7 @@ async fn handle_failure(
                 .store
                 .extend_lease(
                     &message.id,
-                    Timestamp::from_millis(now + backoff(message.attempts + 1)),
+                    now.plus_millis(backoff(message.attempts + 1)),
                     &text,
                 )
                 .await?;
@@ -261,15 +271,19 @@ async fn handle_failure(
 /// Settles a send whose answer was lost: sent if the provider has it, else queued
 /// again (or failed after too many attempts).
 async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::Result<()> {
-    let now = Timestamp::now().millis();
-    let Some(token) = token(platform, &message.instance_id).await? else {
+    let now = platform.now();
+    let Some(token) = provider_token(platform, &message.instance_id).await? else {
         return Ok(());
     };
-    match platform.provider.find_sent(&token, &message.id).await {
+    match platform
+        .provider
+        .find_sent(&token, message.id.as_str())
+        .await
+    {
         Ok(Some(found)) => {
             let at = found
                 .timestamp_ms
-                .map_or_else(Timestamp::now, Timestamp::from_millis);
+                .map_or_else(|| platform.now(), Timestamp::from_millis);
             record_sent(platform, message, &found.messageid, at).await?;
         }
         Ok(None) if message.attempts >= MAX_ATTEMPTS => {
@@ -278,6 +292,7 @@ async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::R
                 .fail_message(
                     &message.id,
                     message.error.as_deref().unwrap_or("too many attempts"),
+                    now,
                 )
                 .await?;
             announce(platform, &message.id).await?;
@@ -286,7 +301,7 @@ async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::R
             let error = message.error.clone().unwrap_or_default();
             platform
                 .store
-                .requeue_message(&message.id, Timestamp::from_millis(now), &error)
+                .requeue_message(&message.id, now, &error, now)
                 .await?;
         }
         Err(error) => {
@@ -294,7 +309,7 @@ async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::R
                 .store
                 .extend_lease(
                     &message.id,
-                    Timestamp::from_millis(now + backoff(message.attempts)),
+                    now.plus_millis(backoff(message.attempts)),
                     &error.to_string(),
                 )
                 .await?;

@@ -2,7 +2,7 @@
 //! instance, often while connecting, rarely otherwise, with jitter, a bounded
 //! number at once, and never the same instance twice at once.
 
-use crate::domain::{InstanceStatus, Timestamp};
+use crate::domain::{InstanceStatus, StatusSource};
 use crate::services::connection::refresh;
 use crate::services::platform::{Platform, jitter};
 use std::time::Duration;
@@ -22,7 +22,7 @@ fn interval(platform: &Platform, status: InstanceStatus) -> Duration {
 /// One pass over the due instances. A step waits for all its polls before the
 /// next step starts, so one instance is never polled twice at once.
 pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
-    let due = platform.store.due_polls(Timestamp::now(), BATCH).await?;
+    let due = platform.store.due_polls(platform.now(), BATCH).await?;
     let count = due.len();
     let mut running = JoinSet::new();
     for id in due {
@@ -31,7 +31,7 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
         }
         let platform = platform.clone();
         running.spawn(async move {
-            let status = match refresh(&platform, &id, "poll").await {
+            let status = match refresh(&platform, &id, StatusSource::Poll).await {
                 Ok(status) => status,
                 Err(error) => {
                     tracing::debug!(instance = %id, %error, "poll failed");
@@ -39,9 +39,9 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
                 }
             };
             let base = interval(&platform, status).as_millis() as f64;
-            let next = Timestamp::from_millis(
-                Timestamp::now().millis() + (base * (0.8 + 0.4 * jitter())) as i64,
-            );
+            let next = platform
+                .now()
+                .plus_millis((base * (0.8 + 0.4 * jitter())) as i64);
             if let Err(error) = platform.store.set_next_poll(&id, next).await {
                 tracing::warn!(instance = %id, %error, "cannot schedule the next poll");
             }

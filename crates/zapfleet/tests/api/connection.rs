@@ -2,7 +2,7 @@
 //! code logins through the sandbox phone, live status over SSE, logout, drops and
 //! automatic reconnects, outages, and webhooks that are forged, replayed or lost.
 
-use crate::helpers::{TestApp, expect_error};
+use crate::helpers::{TestApp, eventually, expect_error};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -14,14 +14,17 @@ on_both_backends!(
     a_qr_scan_turns_the_instance_connected_live_within_a_second,
     a_pairing_code_connects_from_the_instances_phone,
     an_unused_qr_expires_and_the_instance_goes_back_to_disconnected,
-    a_dropped_connection_comes_back_by_itself_but_a_logout_stays_out,
-    automatic_reconnect_can_be_switched_off,
     a_provider_outage_keeps_the_instance_and_provisions_it_later,
     a_lost_answer_from_the_provider_never_creates_the_instance_twice,
     forged_webhooks_are_refused_and_replays_change_nothing,
     the_poller_catches_up_with_lost_webhooks,
     a_reconnecting_event_stream_gets_what_it_missed,
     deleting_an_instance_deletes_it_at_the_provider_even_after_an_outage,
+);
+
+on_both_backends!(
+    stepped: a_dropped_connection_comes_back_by_itself_but_a_logout_stays_out,
+    automatic_reconnect_can_be_switched_off,
 );
 
 async fn a_created_instance_exists_once_at_the_provider_with_its_webhook(app: TestApp) {
@@ -216,6 +219,9 @@ async fn an_unused_qr_expires_and_the_instance_goes_back_to_disconnected(app: Te
     );
 }
 
+/// Ten minutes: longer than any reconnect backoff (capped at five).
+const LONG_AFTER: i64 = 600_000;
+
 async fn a_dropped_connection_comes_back_by_itself_but_a_logout_stays_out(app: TestApp) {
     let ana = app.new_user().await;
     let instance = app.connected_instance(&ana, "Volta sozinha").await;
@@ -237,9 +243,13 @@ async fn a_dropped_connection_comes_back_by_itself_but_a_logout_stays_out(app: T
         })
         .await;
     assert_eq!(down.data["reason"], "sinal fraco");
+    // The first attempt waits about two seconds (±20 %): not due yet.
+    assert_eq!(app.step_reconnector().await, 0);
+    app.advance_clock(2_500);
+    assert_eq!(app.step_reconnector().await, 1);
     // Only a connect brings a dropped sandbox instance back: the reconnector's.
     events
-        .wait_for("instance.status", Duration::from_secs(10), |d| {
+        .wait_for("instance.status", Duration::from_secs(5), |d| {
             d["status"] == "connected"
         })
         .await;
@@ -248,12 +258,10 @@ async fn a_dropped_connection_comes_back_by_itself_but_a_logout_stays_out(app: T
     assert_eq!(out.status(), StatusCode::OK);
     let out: Value = out.json().await.unwrap();
     assert_eq!(out["instance"]["status"], "disconnected");
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    app.advance_clock(LONG_AFTER);
+    assert_eq!(app.step_reconnector().await, 0, "a logout is never reconnected");
     let status = app.status(&ana, id).await;
-    assert_eq!(
-        status["instance"]["status"], "disconnected",
-        "a logout is never reconnected"
-    );
+    assert_eq!(status["instance"]["status"], "disconnected");
     // The user's request or the provider's webhook about it, whichever came first.
     let reason = status["history"][0]["reason"].as_str().unwrap();
     assert!(
@@ -307,11 +315,13 @@ async fn automatic_reconnect_can_be_switched_off(app: TestApp) {
     .await;
     app.wait_for_status(&ana, id, "disconnected", Duration::from_secs(5))
         .await;
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    app.advance_clock(LONG_AFTER);
+    assert_eq!(app.step_reconnector().await, 0);
     assert_eq!(
         app.status(&ana, id).await["instance"]["status"],
         "disconnected"
     );
+    assert_eq!(app.twin(&instance).await["status"], "disconnected");
 }
 
 async fn a_provider_outage_keeps_the_instance_and_provisions_it_later(app: TestApp) {
@@ -556,12 +566,10 @@ async fn deleting_an_instance_deletes_it_at_the_provider_even_after_an_outage(ap
     .await;
     app.sandbox(Method::DELETE, "/sandbox/faults", json!({}))
         .await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !app.twins(&later).await.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the owed deletion was never made"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(15),
+        "the owed deletion made at the provider",
+        || async { app.twins(&later).await.is_empty().then_some(()) },
+    )
+    .await;
 }

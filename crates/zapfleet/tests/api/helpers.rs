@@ -6,11 +6,12 @@ use sqlx::{Connection, Executor};
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::{OnceCell, oneshot};
+use zapfleet::clock::Clock;
 use zapfleet::config::{Config, LogFormat};
-use zapfleet::services::accounts;
-use zapfleet::services::platform::Tuning;
+use zapfleet::services::platform::{Platform, Tuning};
+use zapfleet::services::{accounts, tokens};
 use zapfleet::startup::Application;
-use zapfleet::store::Store;
+use zapfleet::store::{Retention, Store};
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,25 +21,55 @@ pub enum Backend {
 }
 
 /// Runs each named `async fn(TestApp)` once on SQLite and once on PostgreSQL.
+/// With `stepped:` first, the apps run on a manual clock without background
+/// workers: the test moves the clock and steps the workers itself.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),+ $(,)?) => {$(
+    (stepped: $($name:ident),+ $(,)?) => {
+        $crate::on_both_backends!(@with $crate::helpers::Options::stepped(); $($name),+);
+    };
+    ($($name:ident),+ $(,)?) => {
+        $crate::on_both_backends!(@with $crate::helpers::Options::default(); $($name),+);
+    };
+    (@with $options:expr; $($name:ident),+) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await {
+                let backend = $crate::helpers::Backend::Sqlite;
+                if let Some(app) = $crate::helpers::spawn_app_with(backend, $options).await {
                     super::$name(app).await;
                 }
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await {
+                let backend = $crate::helpers::Backend::Postgres;
+                if let Some(app) = $crate::helpers::spawn_app_with(backend, $options).await {
                     super::$name(app).await;
                 }
             }
         }
     )+};
+}
+
+/// Waits until `check` gives a value, trying every 50 ms; panics with what
+/// was awaited after `within`. Tests wait on conditions, never for a fixed time.
+pub async fn eventually<T, F, Fut>(within: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: not within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The PostgreSQL server tests use (`TEST_DATABASE_URL`, default the local `test` database).
@@ -166,6 +197,9 @@ pub struct TestApp {
     /// The in-process uazapi sandbox (its phone controls are under `/sandbox/`).
     pub sandbox: String,
     pub client: reqwest::Client,
+    /// The application's use-cases context (its store, its clock), for the
+    /// tests that step a worker or look under the API.
+    pub platform: Platform,
     pub store: Store,
     /// Held so the SQLite folder lives as long as the app.
     _database: TestDatabase,
@@ -202,17 +236,49 @@ pub fn fast_tuning() -> Tuning {
         poll_disconnected: Duration::from_millis(300),
         poll_concurrency: 8,
         forward_retry_base: Duration::from_millis(5),
+        retention_every: Duration::from_secs(3600),
+        background_workers: true,
+    }
+}
+
+/// How a test's application differs from the default.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// A clock the test moves (default: the system's).
+    pub clock: Option<Clock>,
+    /// No background workers: the test steps them with their `try_execute_task`.
+    pub without_workers: bool,
+}
+
+impl Options {
+    /// A manual clock and no background workers.
+    pub fn stepped() -> Self {
+        Self {
+            clock: Some(Clock::manual()),
+            without_workers: true,
+        }
     }
 }
 
 /// Starts the application on port 0 with its own database.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, Options::default()).await
+}
+
+/// Starts the application on port 0 with its own database, as `options` say.
+pub async fn spawn_app_with(backend: Backend, options: Options) -> Option<TestApp> {
     let database = fresh_database(backend).await?;
-    Some(spawn_app_on(database).await)
+    Some(spawn_app_on_with(database, options).await)
 }
 
 /// Starts the application on port 0 over an existing database.
 pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
+    spawn_app_on_with(database, Options::default()).await
+}
+
+async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp {
+    let mut tuning = fast_tuning();
+    tuning.background_workers = !options.without_workers;
     let config = Config {
         listen: "127.0.0.1:0".to_owned(),
         database_url: database.url.clone(),
@@ -223,15 +289,20 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
         uazapi_admin_token: None,
         public_url: None,
         secret_key: Some("42".repeat(32)),
-        tuning: fast_tuning(),
+        tuning,
         allow_private_webhooks: allow_private_webhooks(),
+        retention: Retention::default(),
     };
-    let app = Application::build(&config).await.expect("build app");
+    let clock = options.clock.unwrap_or_default();
+    let app = Application::build_with_clock(&config, clock)
+        .await
+        .expect("build app");
     let address = format!("http://{}", app.local_addr().expect("address"));
     let sandbox = app
         .sandbox_url()
         .expect("tests run on the in-process sandbox");
-    let store = app.state().store.clone();
+    let platform = app.state().platform.clone();
+    let store = platform.store().clone();
     let (tx, rx) = oneshot::channel::<()>();
     tokio::spawn(app.run_until_stopped(async move {
         let _ = rx.await;
@@ -240,6 +311,7 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
         address,
         sandbox,
         client: reqwest::Client::new(),
+        platform,
         store,
         _database: database,
         shutdown: Some(tx),
@@ -257,10 +329,10 @@ impl TestApp {
     /// Creates a user (through the same service the CLI uses) and a token for them.
     pub async fn new_user(&self) -> TestUser {
         let email = format!("{}@example.com", lowercase_id());
-        let user = accounts::create_user(&self.store, &email, "correct horse battery", false)
+        let user = accounts::create_user(&self.platform, &email, "correct horse battery", false)
             .await
             .expect("create user");
-        let token = accounts::issue_token(&self.store, &user.id, "tests")
+        let token = tokens::issue(&self.platform, &user.id, "tests")
             .await
             .expect("token");
         TestUser {
@@ -465,18 +537,23 @@ impl TestApp {
         status: &str,
         within: Duration,
     ) -> Value {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
+        eventually(within, &format!("instance {id} {status}"), || async {
             let current = self.status(user, id).await;
-            if current["instance"]["status"] == status {
-                return current;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "not {status} within {within:?}: {current}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            (current["instance"]["status"] == status).then_some(current)
+        })
+        .await
+    }
+
+    /// Moves the application's manual clock (apps spawned `stepped`).
+    pub fn advance_clock(&self, ms: i64) {
+        self.platform.clock.advance(ms);
+    }
+
+    /// One step of the reconnector; how many reconnects it made.
+    pub async fn step_reconnector(&self) -> usize {
+        zapfleet::workers::reconnector::try_execute_task(&self.platform)
+            .await
+            .expect("reconnector step")
     }
 
     /// A call to the sandbox's controls.
@@ -514,18 +591,11 @@ impl TestApp {
 
     /// Waits until the instance exists at the provider (the provisioner retries).
     pub async fn wait_until_provisioned(&self, user: &TestUser, id: &str) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        loop {
+        eventually(Duration::from_secs(15), "provisioned", || async {
             let current: Value = self.get_instance(user, id).await.json().await.unwrap();
-            if current["provisioning"]["state"] == "ready" {
-                return;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "not provisioned: {current}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            (current["provisioning"]["state"] == "ready").then_some(())
+        })
+        .await
     }
 
     /// The phone scans a QR (the data URI the user was shown).

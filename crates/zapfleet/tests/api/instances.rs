@@ -28,7 +28,12 @@ async fn creating_an_instance_returns_it_with_a_normalized_phone_and_a_random_ke
     assert_eq!(instance["phoneFormatted"], "+55 11 99999-9999");
     assert_eq!(instance["status"], "disconnected");
     assert_eq!(instance["lastConnection"], Value::Null);
-    assert_eq!(instance["config"], json!({}));
+    assert_eq!(
+        instance["config"],
+        json!({"autoReconnect": true, "messageDelayMinMs": 1000, "messageDelayMaxMs": 3000,
+               "keepIncomingText": true, "forwardWebhook": null}),
+        "the defaults, as GET …/config shows them"
+    );
     let key = instance["instanceKey"].as_str().unwrap();
     assert!(key.len() >= 21);
     assert!(

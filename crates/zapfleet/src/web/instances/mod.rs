@@ -1,0 +1,75 @@
+//! The instances pages: the list with the "Nova Instância" and connect modals,
+//! and each instance's page with its settings, statistics and messages.
+
+mod connect;
+mod detail;
+mod list;
+mod messages;
+
+use crate::domain::{Instance, InstanceStatus, ProvisionState};
+use crate::i18n::{Locale, Msg};
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(list::index))
+        .route("/ui/instances/table", get(list::table))
+        .route("/ui/instances", post(list::create))
+        .route("/ui/instances/bulk", post(list::bulk))
+        .route("/ui/instances/{id}/connect", post(connect::connect))
+        .route(
+            "/ui/instances/{id}/simulate-scan",
+            post(connect::simulate_scan),
+        )
+        .route("/ui/instances/{id}/disconnect", post(detail::disconnect))
+        .route("/ui/instances/{id}/delete", post(detail::delete))
+        .route("/ui/instances/{id}/config", post(detail::save_settings))
+        .route("/instances/{id}", get(detail::page))
+        .route(
+            "/ui/instances/{id}/messages",
+            get(messages::list).post(messages::send),
+        )
+}
+
+/// One instance as a line of the table (and the head of its page).
+struct Row {
+    id: String,
+    name: String,
+    phone: String,
+    status: &'static str,
+    status_label: &'static str,
+    last_connection: Option<String>,
+    pending: bool,
+    sent: i64,
+    received: i64,
+}
+
+fn status_label(l: Locale, status: InstanceStatus) -> &'static str {
+    l.t(match status {
+        InstanceStatus::Connected => Msg::StatusConnected,
+        InstanceStatus::Connecting => Msg::StatusConnecting,
+        InstanceStatus::Disconnected => Msg::StatusDisconnected,
+    })
+}
+
+impl Row {
+    fn of(l: Locale, i: &Instance) -> Self {
+        Self {
+            id: i.id.to_string(),
+            name: i.name.to_string(),
+            phone: i
+                .phone
+                .as_ref()
+                .map(|p| p.international())
+                .unwrap_or_default(),
+            status: i.status.as_str(),
+            status_label: status_label(l, i.status),
+            last_connection: i.last_connection.map(|t| t.to_rfc3339()),
+            pending: i.provision_state == ProvisionState::Pending,
+            sent: 0,
+            received: 0,
+        }
+    }
+}
