@@ -45,7 +45,7 @@ ALTER TABLE webhook_delivery RENAME TO webhook_delivery_v1;
 ALTER TABLE instance_config_history RENAME TO instance_config_history_v1;
 
 CREATE TABLE "user" (
-    id TEXT CONSTRAINT user_pkey PRIMARY KEY,
+    id TEXT NOT NULL CONSTRAINT user_pkey PRIMARY KEY,
     email TEXT NOT NULL CONSTRAINT user_email_key UNIQUE,
     "passwordHash" TEXT NOT NULL,
     "isAdmin" BOOLEAN NOT NULL DEFAULT 0,
@@ -56,7 +56,7 @@ CREATE TABLE "user" (
 );
 
 CREATE TABLE whatsapp_instance (
-    id TEXT CONSTRAINT whatsapp_instance_pkey PRIMARY KEY,
+    id TEXT NOT NULL CONSTRAINT whatsapp_instance_pkey PRIMARY KEY,
     name TEXT NOT NULL,
     -- Case-folded name (computed in Rust, see InstanceName::key): uniqueness and search.
     "nameKey" TEXT NOT NULL,
@@ -91,7 +91,7 @@ CREATE TABLE whatsapp_instance (
 -- What the workers schedule, apart from the instance row (see the PostgreSQL
 -- migration for why). NULL means "nothing due".
 CREATE TABLE instance_schedule (
-    "instanceId" TEXT CONSTRAINT instance_schedule_pkey PRIMARY KEY
+    "instanceId" TEXT NOT NULL CONSTRAINT instance_schedule_pkey PRIMARY KEY
         REFERENCES whatsapp_instance (id) ON DELETE CASCADE,
     "provisionAttempts" INTEGER NOT NULL DEFAULT 0,
     "nextProvisionAt" INTEGER,
@@ -102,7 +102,7 @@ CREATE TABLE instance_schedule (
 );
 
 CREATE TABLE api_token (
-    id TEXT CONSTRAINT api_token_pkey PRIMARY KEY,
+    id TEXT NOT NULL CONSTRAINT api_token_pkey PRIMARY KEY,
     "userId" TEXT NOT NULL REFERENCES "user" (id) ON DELETE CASCADE,
     name TEXT NOT NULL,
     -- SHA-256 of the secret, hex: the secret itself is shown once and never stored.
@@ -114,7 +114,7 @@ CREATE TABLE api_token (
 );
 
 CREATE TABLE instance_status_history (
-    id TEXT CONSTRAINT instance_status_history_pkey PRIMARY KEY,
+    id TEXT NOT NULL CONSTRAINT instance_status_history_pkey PRIMARY KEY,
     "instanceId" TEXT NOT NULL REFERENCES whatsapp_instance (id) ON DELETE CASCADE,
     "fromStatus" TEXT NOT NULL
         CONSTRAINT instance_status_history_fromStatus_check CHECK ("fromStatus" IN ('disconnected', 'connecting', 'connected')),
@@ -127,7 +127,7 @@ CREATE TABLE instance_status_history (
 );
 
 CREATE TABLE provider_deletion (
-    id TEXT CONSTRAINT provider_deletion_pkey PRIMARY KEY,
+    id TEXT NOT NULL CONSTRAINT provider_deletion_pkey PRIMARY KEY,
     "providerToken" TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     "nextAttemptAt" INTEGER NOT NULL,
@@ -136,19 +136,19 @@ CREATE TABLE provider_deletion (
 );
 
 CREATE TABLE web_session (
-    id TEXT CONSTRAINT web_session_pkey PRIMARY KEY,
+    id TEXT NOT NULL CONSTRAINT web_session_pkey PRIMARY KEY,
     "userId" TEXT NOT NULL REFERENCES "user" (id) ON DELETE CASCADE,
     "createdAt" INTEGER NOT NULL,
     "expiresAt" INTEGER NOT NULL
 );
 
 CREATE TABLE app_setting (
-    key TEXT CONSTRAINT app_setting_pkey PRIMARY KEY,
+    key TEXT NOT NULL CONSTRAINT app_setting_pkey PRIMARY KEY,
     value TEXT NOT NULL
 );
 
 CREATE TABLE message (
-    id TEXT CONSTRAINT message_pkey PRIMARY KEY,
+    id TEXT NOT NULL CONSTRAINT message_pkey PRIMARY KEY,
     "instanceId" TEXT NOT NULL REFERENCES whatsapp_instance (id) ON DELETE CASCADE,
     direction TEXT NOT NULL CONSTRAINT message_direction_check CHECK (direction IN ('out', 'in')),
     peer TEXT NOT NULL,
@@ -174,7 +174,7 @@ CREATE TABLE message (
 );
 
 CREATE TABLE message_media (
-    "messageId" TEXT CONSTRAINT message_media_pkey PRIMARY KEY REFERENCES message (id) ON DELETE CASCADE,
+    "messageId" TEXT NOT NULL CONSTRAINT message_media_pkey PRIMARY KEY REFERENCES message (id) ON DELETE CASCADE,
     -- Decoded size (before the data, so reading it skips the file).
     bytes INTEGER NOT NULL,
     data TEXT NOT NULL
@@ -203,7 +203,7 @@ CREATE TABLE message_receipt_pending (
 );
 
 CREATE TABLE user_webhook (
-    "userId" TEXT CONSTRAINT user_webhook_pkey PRIMARY KEY REFERENCES "user" (id) ON DELETE CASCADE,
+    "userId" TEXT NOT NULL CONSTRAINT user_webhook_pkey PRIMARY KEY REFERENCES "user" (id) ON DELETE CASCADE,
     url TEXT NOT NULL,
     events TEXT NOT NULL DEFAULT '[]',
     secret TEXT NOT NULL,
@@ -211,7 +211,7 @@ CREATE TABLE user_webhook (
 );
 
 CREATE TABLE webhook_delivery (
-    id TEXT CONSTRAINT webhook_delivery_pkey PRIMARY KEY,
+    id TEXT NOT NULL CONSTRAINT webhook_delivery_pkey PRIMARY KEY,
     "userId" TEXT NOT NULL REFERENCES "user" (id) ON DELETE CASCADE,
     "instanceId" TEXT,
     url TEXT NOT NULL,
@@ -229,7 +229,7 @@ CREATE TABLE webhook_delivery (
 );
 
 CREATE TABLE instance_config_history (
-    id TEXT CONSTRAINT instance_config_history_pkey PRIMARY KEY,
+    id TEXT NOT NULL CONSTRAINT instance_config_history_pkey PRIMARY KEY,
     "instanceId" TEXT NOT NULL REFERENCES whatsapp_instance (id) ON DELETE CASCADE,
     config TEXT NOT NULL,
     "changedAt" INTEGER NOT NULL

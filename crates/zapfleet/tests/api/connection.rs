@@ -259,7 +259,11 @@ async fn a_dropped_connection_comes_back_by_itself_but_a_logout_stays_out(app: T
     let out: Value = out.json().await.unwrap();
     assert_eq!(out["instance"]["status"], "disconnected");
     app.advance_clock(LONG_AFTER);
-    assert_eq!(app.step_reconnector().await, 0, "a logout is never reconnected");
+    assert_eq!(
+        app.step_reconnector().await,
+        0,
+        "a logout is never reconnected"
+    );
     let status = app.status(&ana, id).await;
     assert_eq!(status["instance"]["status"], "disconnected");
     // The user's request or the provider's webhook about it, whichever came first.

@@ -18,5 +18,7 @@ mod listing;
 mod messages;
 mod operations;
 mod restart;
+mod schema;
+mod upgrade;
 mod web;
 mod webdriver;
