@@ -246,8 +246,11 @@ impl Raw {
     }
 }
 
+/// A table, its columns and the order its rows are compared in.
+type TableColumns = (&'static str, &'static [(&'static str, Kind)], &'static str);
+
 /// Tables whose every column is carried over as it was (in its new type).
-const UNCHANGED: &[(&str, &[(&str, Kind)], &str)] = &[
+const UNCHANGED: &[TableColumns] = &[
     (
         "user",
         &[
