@@ -7,10 +7,11 @@ use crate::domain::{
 };
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::Msg;
-use crate::services::messages::{self, ListMessages, MediaInput, MediaSource, SendInput};
+use crate::services::messages::{
+    self, ListMessages, MediaInput, MediaSource, MessageRecord, SendInput,
+};
 use crate::services::stats::{self, Period, StatsView};
 use crate::state::AppState;
-use crate::store::MessageRecord;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

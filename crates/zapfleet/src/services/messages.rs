@@ -8,7 +8,8 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::store::{MessageFilter, MessageRecord, NewMedia, NewMessage};
+pub use crate::store::MessageRecord;
+use crate::store::{MessageFilter, NewMedia, NewMessage};
 
 /// Longest text (WhatsApp allows 65,536; long texts are rarely intended).
 pub const MAX_TEXT_CHARS: usize = 4096;

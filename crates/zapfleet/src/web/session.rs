@@ -7,9 +7,8 @@
 use crate::cookies::{CSRF_COOKIE, SESSION_COOKIE, cookie, set_cookie};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::services::accounts;
+use crate::services::accounts::{self, SessionUser};
 use crate::state::AppState;
-use crate::store::SessionUser;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::SET_COOKIE;

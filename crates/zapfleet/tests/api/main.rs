@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod architecture;
 mod browser;
 mod cli;
 mod concurrency;
@@ -17,6 +18,7 @@ mod isolation;
 mod listing;
 mod messages;
 mod operations;
+mod pages;
 mod restart;
 mod schema;
 mod upgrade;
