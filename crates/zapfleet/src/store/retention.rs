@@ -154,7 +154,8 @@ impl Store {
                     Sql::new(
                         r#"DELETE FROM instance_config_history WHERE id IN (SELECT h.id FROM instance_config_history h
                            WHERE h."changedAt" < $1 AND EXISTS (SELECT 1 FROM instance_config_history n
-                               WHERE n."instanceId" = h."instanceId" AND n."changedAt" > h."changedAt")
+                               WHERE n."instanceId" = h."instanceId"
+                                 AND (n."changedAt" > h."changedAt" OR (n."changedAt" = h."changedAt" AND n.id > h.id)))
                            LIMIT $2)"#,
                     )
                     .bind(before)

@@ -317,3 +317,48 @@ async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::R
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    /// Log lines written during a closure.
+    fn logged(run: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, run);
+        let bytes = lines.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn an_instances_failed_turn_is_logged_not_dropped() {
+        let mut sent = usize::MAX;
+        let log = logged(|| sent = count_sends(Ok(Err(anyhow::anyhow!("database went away")))));
+        assert_eq!(sent, 0);
+        assert!(
+            log.contains("WARN") && log.contains("database went away"),
+            "{log}"
+        );
+        let log = logged(|| sent = count_sends(Ok(Ok(3))));
+        assert_eq!(sent, 3);
+        assert!(log.is_empty(), "{log}");
+    }
+}

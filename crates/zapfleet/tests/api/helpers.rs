@@ -201,6 +201,9 @@ pub struct TestApp {
     /// tests that step a worker or look under the API.
     pub platform: Platform,
     pub store: Store,
+    /// Where its database is (tests look below the application with their own
+    /// connection, e.g. for secrets at rest).
+    pub database_url: String,
     /// Held so the SQLite folder lives as long as the app.
     _database: TestDatabase,
     shutdown: Option<oneshot::Sender<()>>,
@@ -313,6 +316,7 @@ async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp 
         client: reqwest::Client::new(),
         platform,
         store,
+        database_url: database.url.clone(),
         _database: database,
         shutdown: Some(tx),
     }

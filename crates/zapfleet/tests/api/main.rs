@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod accounts;
 mod architecture;
 mod browser;
 mod cli;
@@ -19,8 +20,11 @@ mod listing;
 mod messages;
 mod operations;
 mod pages;
+mod receipts;
 mod restart;
+mod retention;
 mod schema;
+mod settings;
 mod upgrade;
 mod web;
 mod webdriver;
