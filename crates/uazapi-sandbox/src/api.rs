@@ -63,7 +63,13 @@ async fn faults(State(sandbox): State<Sandbox>, request: Request, next: Next) ->
     } else {
         "Internal server error"
     };
-    if Faults::roll(faults.error_rate) {
+    let counted_down = faults.fail_next > 0
+        && sandbox.with_world(|w| {
+            let fail = w.faults.fail_next > 0;
+            w.faults.fail_next = w.faults.fail_next.saturating_sub(1);
+            fail
+        });
+    if counted_down || Faults::roll(faults.error_rate) {
         return error(status, message);
     }
     let response = next.run(request).await;

@@ -70,6 +70,14 @@ impl Rig {
             .await;
         assert_eq!(response.status(), 200);
     }
+
+    async fn current_faults(&self) -> Value {
+        self.control(reqwest::Method::GET, "/sandbox/faults", json!({}))
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
 }
 
 /// A webhook receiver on port 0 that hands every body to the test.
@@ -449,16 +457,18 @@ async fn safe_calls_are_retried_until_the_provider_recovers_and_unsafe_ones_neve
         "waited between tries"
     );
 
-    let healer = rig.http.clone();
-    let url = format!("{}/sandbox/faults", rig.server.url());
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(120)).await;
-        healer.delete(url).send().await.unwrap();
-    });
+    // Two more failures, then the provider is back: the third try succeeds.
+    rig.faults(json!({"fail_next": 2, "error_status": 503}))
+        .await;
     assert_eq!(
         client.status(&token).await.unwrap().instance.status,
         Status::Disconnected,
         "recovered by retrying"
+    );
+    assert_eq!(
+        rig.current_faults().await["fail_next"],
+        0,
+        "both failures were used"
     );
     assert_eq!(
         rig.client.list_instances().await.unwrap().len(),
@@ -490,12 +500,9 @@ async fn retry_after_is_honoured_up_to_a_cap_and_slow_answers_time_out() {
         "did not wait longer than its cap"
     );
 
-    let healer = rig.http.clone();
-    let url = format!("{}/sandbox/faults", rig.server.url());
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        healer.delete(url).send().await.unwrap();
-    });
+    // One more 429, then the provider answers: the client waits its Retry-After.
+    rig.faults(json!({"fail_next": 1, "error_status": 429}))
+        .await;
     let started = Instant::now();
     rig.client.status(&token).await.unwrap();
     assert!(
@@ -571,9 +578,23 @@ async fn lost_webhooks_are_lost_and_filters_apply() {
         .await
         .unwrap();
     rig.advance(Duration::from_millis(200));
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        events.try_recv().is_err(),
-        "API echoes excluded, receipts not subscribed"
+    // A message from a contact is posted after what the send and its receipts
+    // would have posted: it must be the next event.
+    let id = rig.client.status(&token).await.unwrap().instance.id;
+    let incoming = rig
+        .http
+        .post(format!(
+            "{}/sandbox/instances/{id}/incoming",
+            rig.server.url()
+        ))
+        .json(&json!({"from": "5511911112222", "text": "oi"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(incoming.status().is_success());
+    let next = next_event(&mut events, "messages").await;
+    assert_eq!(
+        next["message"]["text"], "oi",
+        "API echoes excluded, receipts not subscribed: {next}"
     );
 }

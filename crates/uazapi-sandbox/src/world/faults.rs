@@ -11,6 +11,10 @@ pub struct Faults {
     pub latency_ms: u64,
     /// Share of uazapi calls (0 to 1) answered with `error_status` instead.
     pub error_rate: f64,
+    /// The next this-many uazapi calls are answered with `error_status`
+    /// (counted down), whatever `error_rate` says: a fault that heals by itself
+    /// after a known number of calls, so tests need not wait for time to pass.
+    pub fail_next: u32,
     /// The status of injected errors (default 500; 429 adds `Retry-After: 1`).
     pub error_status: Option<u16>,
     /// Share of uazapi calls (0 to 1) that are carried out but answered with

@@ -113,7 +113,14 @@ impl Store {
                         .bind(provider_id),
                     )
                     .await?;
-                if known.is_none() {
+                if known.is_some() {
+                    // The send may have been recorded between our update and this
+                    // look (each statement sees what is committed when it starts):
+                    // try again, now that it is visible. A repeat changes nothing.
+                    if apply_one(&mut tx, instance, provider_id, receipt, at).await? {
+                        moved += 1;
+                    }
+                } else {
                     tx.execute(
                         Sql::new(
                             r#"INSERT INTO message_receipt_pending ("instanceId", "providerMessageId", status, at)

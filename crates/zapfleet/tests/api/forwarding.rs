@@ -2,14 +2,16 @@
 //! receiver fails for a while; dead letters can be replayed; internal URLs are
 //! refused.
 
-use crate::helpers::{Backend, REFUSE_PRIVATE_WEBHOOKS, TestApp, expect_error, spawn_app};
+use crate::helpers::{
+    Backend, REFUSE_PRIVATE_WEBHOOKS, TestApp, eventually, expect_error, spawn_app,
+};
 use crate::on_both_backends;
 use axum::http::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 on_both_backends!(
     events_reach_the_users_url_signed_even_after_it_failed_for_a_while,
@@ -96,16 +98,17 @@ async fn events_reach_the_users_url_signed_even_after_it_failed_for_a_while(app:
     assert_eq!(set.status(), StatusCode::OK);
 
     app.connected_instance(&ana, "Encaminha").await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let statuses = receiver.statuses();
-        if statuses.contains(&"connecting".to_owned()) && statuses.contains(&"connected".to_owned())
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "events missing: {statuses:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        Duration::from_secs(15),
+        "connecting and connected forwarded",
+        || async {
+            let statuses = receiver.statuses();
+            (statuses.contains(&"connecting".to_owned())
+                && statuses.contains(&"connected".to_owned()))
+            .then_some(())
+        },
+    )
+    .await;
     assert!(
         receiver.seen.load(Ordering::SeqCst) > receiver.accepted.lock().unwrap().len(),
         "it failed first"
@@ -141,31 +144,30 @@ async fn events_reach_the_users_url_signed_even_after_it_failed_for_a_while(app:
         );
     }
     // The receiver may answer before the server has written down the outcome.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let log: Value = app
-            .request(
-                &ana,
-                Method::GET,
-                "/api/webhook-deliveries?status=delivered",
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if log
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["attempts"].as_i64().unwrap() > 1)
-        {
-            break;
-        }
-        assert!(Instant::now() < deadline, "retried, then delivered: {log}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        "retried, then delivered",
+        || async {
+            let log: Value = app
+                .request(
+                    &ana,
+                    Method::GET,
+                    "/api/webhook-deliveries?status=delivered",
+                )
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            log.as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["attempts"].as_i64().unwrap() > 1)
+                .then_some(())
+        },
+    )
+    .await;
 }
 
 async fn dead_letters_can_be_replayed(app: TestApp) {
@@ -180,8 +182,7 @@ async fn dead_letters_can_be_replayed(app: TestApp) {
     .await;
     app.create_instance(&ana, "Carta morta", "11 98888-7777")
         .await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let dead = loop {
+    let dead = eventually(Duration::from_secs(20), "a dead letter", || async {
         let dead: Value = app
             .request(&ana, Method::GET, "/api/webhook-deliveries?status=dead")
             .send()
@@ -190,12 +191,9 @@ async fn dead_letters_can_be_replayed(app: TestApp) {
             .json()
             .await
             .unwrap();
-        if let Some(first) = dead.as_array().unwrap().first() {
-            break first.clone();
-        }
-        assert!(Instant::now() < deadline, "never became a dead letter");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        dead.as_array().unwrap().first().cloned()
+    })
+    .await;
     assert_eq!(dead["attempts"], 10);
     assert!(receiver.accepted.lock().unwrap().is_empty());
 
@@ -212,11 +210,10 @@ async fn dead_letters_can_be_replayed(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(replay.status(), StatusCode::ACCEPTED);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while receiver.accepted.lock().unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "the replay never arrived");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(Duration::from_secs(10), "the replay arrived", || async {
+        (!receiver.accepted.lock().unwrap().is_empty()).then_some(())
+    })
+    .await;
     let bia = app.new_user().await;
     let stolen = app
         .request(
@@ -281,24 +278,21 @@ async fn an_instances_own_webhook_gets_its_events_and_settings_keep_their_histor
         .await
         .unwrap();
     assert_eq!(sent.status(), StatusCode::ACCEPTED);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let statuses = receiver.statuses();
-        if statuses.contains(&"sent".to_owned()) {
-            assert!(
-                statuses
-                    .iter()
-                    .all(|s| ["queued", "sent"].contains(&s.as_str())),
-                "{statuses:?}"
-            );
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no message.status forwarded: {statuses:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let statuses = eventually(
+        Duration::from_secs(10),
+        "message.status forwarded",
+        || async {
+            let statuses = receiver.statuses();
+            statuses.contains(&"sent".to_owned()).then_some(statuses)
+        },
+    )
+    .await;
+    assert!(
+        statuses
+            .iter()
+            .all(|s| ["queued", "sent"].contains(&s.as_str())),
+        "{statuses:?}"
+    );
     let log: Value = app
         .request(
             &ana,

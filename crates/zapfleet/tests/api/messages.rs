@@ -2,12 +2,12 @@
 //! failures without ever being sent twice, followed to delivered and read;
 //! incoming messages recorded; statistics that match the messages.
 
-use crate::helpers::{TestApp, TestUser, expect_error};
+use crate::helpers::{TestApp, TestUser, eventually, expect_error};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 on_both_backends!(
     a_message_is_queued_sent_delivered_and_read_once,
@@ -61,27 +61,17 @@ impl TestApp {
         statuses: &[&str],
         within: Duration,
     ) -> Vec<Value> {
-        let deadline = Instant::now() + within;
-        loop {
+        let what = format!("{count} messages {statuses:?}");
+        eventually(within, &what, || async {
             let page = self.messages(user, id, "direction=out&limit=200").await;
             let items = page["items"].as_array().unwrap().clone();
             let done = items
                 .iter()
                 .filter(|m| statuses.contains(&m["status"].as_str().unwrap()))
                 .count() as i64;
-            if page["total"] == count && done == count {
-                return items;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "not all {statuses:?} in time: {done}/{count}: {:?}",
-                items
-                    .iter()
-                    .map(|m| (&m["status"], &m["error"]))
-                    .collect::<Vec<_>>()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            (page["total"] == count && done == count).then_some(items)
+        })
+        .await
     }
 
     async fn stats(&self, user: &TestUser, id: &str) -> Value {
@@ -331,14 +321,39 @@ async fn provider_failures_are_retried_without_sending_twice(app: TestApp) {
             StatusCode::ACCEPTED
         );
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Until the faults have bitten: some message carries a transient error.
+    let errors = || async {
+        let page = app.messages(&ana, id, "direction=out&limit=200").await;
+        let items = page["items"].as_array().unwrap().clone();
+        let finished = items
+            .iter()
+            .all(|m| m["status"] != "queued" && m["status"] != "sending");
+        let errors: Vec<String> = items
+            .iter()
+            .filter_map(|m| m["error"].as_str().map(str::to_owned))
+            .collect();
+        (errors, finished)
+    };
+    eventually(Duration::from_secs(30), "a send hit a fault", || async {
+        let (errors, finished) = errors().await;
+        (!errors.is_empty() || finished).then_some(())
+    })
+    .await;
     app.sandbox(
         Method::PUT,
         "/sandbox/faults",
         json!({"error_rate": 1.0, "error_status": 429}),
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    eventually(
+        Duration::from_secs(30),
+        "a send was rate limited",
+        || async {
+            let (errors, finished) = errors().await;
+            (errors.iter().any(|e| e.contains("rate limited")) || finished).then_some(())
+        },
+    )
+    .await;
     app.sandbox(Method::DELETE, "/sandbox/faults", json!({}))
         .await;
 
@@ -405,14 +420,14 @@ async fn incoming_messages_are_recorded_once_and_statistics_match_the_messages(a
     }
     app.wait_for_messages(&ana, id, sends, &["read"], Duration::from_secs(30))
         .await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while app.messages(&ana, id, "direction=in").await["total"] != incoming {
-        assert!(
-            Instant::now() < deadline,
-            "incoming messages not all recorded"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        Duration::from_secs(10),
+        "incoming messages all recorded",
+        || async {
+            (app.messages(&ana, id, "direction=in").await["total"] == incoming).then_some(())
+        },
+    )
+    .await;
     let inbox = app.messages(&ana, id, "direction=in&limit=200").await;
     assert_eq!(inbox["items"][0]["text"], "oi");
     assert_eq!(inbox["items"][0]["status"], "received");

@@ -2,12 +2,12 @@
 //! the server is killed with SIGKILL between steps and started again, and its
 //! state converges to the provider's, losing nothing.
 
-use crate::helpers::{Backend, TestDatabase, fresh_database};
+use crate::helpers::{Backend, TestDatabase, eventually, fresh_database};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A child process killed (SIGKILL) when dropped.
 struct Proc(Child);
@@ -55,16 +55,15 @@ fn free_port() -> u16 {
 }
 
 async fn wait_until_ready(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !client
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status() == StatusCode::OK)
-    {
-        assert!(Instant::now() < deadline, "server not ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(Duration::from_secs(30), "server ready", || async {
+        client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::OK)
+            .then_some(())
+    })
+    .await
 }
 
 /// The real binaries: a sandbox process, and servers started and killed at will
@@ -261,25 +260,25 @@ async fn killed_server_converges(backend: Backend) {
 
     // Second life: reconciliation brings the instance to the provider's state.
     let _server = deployment.serve().await;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let status: Value = deployment
-            .api(
-                reqwest::Method::GET,
-                &format!("/api/instances/{id}/status"),
-                None,
-            )
-            .await
-            .json()
-            .await
-            .unwrap();
-        if status["instance"]["status"] == "connected" {
-            assert_eq!(status["history"][0]["to"], "connected");
-            break;
-        }
-        assert!(Instant::now() < deadline, "never converged: {status}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let status = eventually(
+        Duration::from_secs(20),
+        "converged to connected",
+        || async {
+            let status: Value = deployment
+                .api(
+                    reqwest::Method::GET,
+                    &format!("/api/instances/{id}/status"),
+                    None,
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            (status["instance"]["status"] == "connected").then_some(status)
+        },
+    )
+    .await;
+    assert_eq!(status["history"][0]["to"], "connected");
     deployment.twin(&created["instanceKey"]).await;
 }
 
@@ -312,30 +311,30 @@ async fn a_server_killed_mid_send_sends_every_message_exactly_once() {
         assert_eq!(queued.status(), StatusCode::ACCEPTED);
     }
     // Let some go out, then kill the server in the middle of the queue.
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    eventually(Duration::from_secs(30), "the first sends", || async {
+        let twin = deployment.twin(&created["instanceKey"]).await;
+        (twin["sentCount"].as_u64().unwrap_or(0) >= 5).then_some(())
+    })
+    .await;
     drop(server);
 
     let _server = deployment.serve().await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let twin = deployment.twin(&created["instanceKey"]).await;
-        if twin["sentCount"] == 60 {
-            assert_eq!(twin["sentTwice"], 0, "nothing sent twice across the crash");
-            let order: Vec<&str> = twin["sent"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|m| m["text"].as_str().unwrap())
-                .collect();
-            let expected: Vec<String> = (0..60).map(|n| format!("k-{n:02}")).collect();
-            assert_eq!(order, expected, "in order across the crash");
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not all sent after the restart: {}",
-            twin["sentCount"]
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let twin = eventually(
+        Duration::from_secs(60),
+        "all 60 sent after the restart",
+        || async {
+            let twin = deployment.twin(&created["instanceKey"]).await;
+            (twin["sentCount"] == 60).then_some(twin)
+        },
+    )
+    .await;
+    assert_eq!(twin["sentTwice"], 0, "nothing sent twice across the crash");
+    let order: Vec<&str> = twin["sent"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..60).map(|n| format!("k-{n:02}")).collect();
+    assert_eq!(order, expected, "in order across the crash");
 }

@@ -2,10 +2,11 @@
 //! through chromedriver. Written here rather than pulled in as a crate: the tests
 //! need a dozen commands, and no download of a browser or driver ever happens.
 
+use crate::helpers::eventually;
 use reqwest::Client;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -73,16 +74,14 @@ impl Browser {
             .expect("start chromedriver");
         let base = format!("http://127.0.0.1:{port}");
         let http = Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !http
-            .get(format!("{base}/status"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually(Duration::from_secs(20), "chromedriver started", || async {
+            http.get(format!("{base}/status"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status().is_success())
+                .then_some(())
+        })
+        .await;
         let profile =
             std::env::temp_dir().join(format!("zapfleet-chromium-{}", nanoid::nanoid!(8)));
         // Flags that keep chromium from reaching out to the network at start.
@@ -179,18 +178,7 @@ impl Browser {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Option<T>>,
     {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(value) = check().await {
-                return value;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what} at {}",
-                self.url().await
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually(Duration::from_secs(10), what, check).await
     }
 
     /// Clicks an element.
