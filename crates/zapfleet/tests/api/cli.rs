@@ -12,6 +12,9 @@ fn zapfleet(database_url: &str, args: &[&str], stdin: Option<&str>) -> Output {
         .args(args)
         .env("DATABASE_URL", database_url)
         .env_remove("ZAPFLEET_CONFIG")
+        // The same key as the apps the tests spawn, and no key file in the crate.
+        .env("ZAPFLEET_SECRET_KEY", "42".repeat(32))
+        .env("ZAPFLEET_DATA_DIR", std::env::temp_dir())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
