@@ -13,6 +13,11 @@ pub(super) const COLUMNS: &str = r#"i.id, i.name, i.phone, i.status, i."userId",
     i."lastConnection", i.config, i."provisionState", i."provisionError", i."profileName", i."loggedOut",
     i."loginMethod", i."loginCode", i."loginExpiresAt""#;
 
+/// [`COLUMNS`] for a `RETURNING` clause (SQLite takes no table alias there).
+const RETURNING: &str = r#"id, name, phone, status, "userId", "instanceKey", "createdAt", "updatedAt",
+    "lastConnection", config, "provisionState", "provisionError", "profileName", "loggedOut",
+    "loginMethod", "loginCode", "loginExpiresAt""#;
+
 #[derive(sqlx::FromRow)]
 #[sqlx(rename_all = "camelCase")]
 pub(super) struct InstanceRow {
@@ -111,13 +116,14 @@ impl Store {
     ) -> Result<Instance, StoreError> {
         let id = InstanceId::generate();
         let mut tx = self.begin().await?;
-        tx.execute(
-            Sql::new(
-                r#"INSERT INTO whatsapp_instance
+        let row: Option<InstanceRow> = tx
+            .fetch_optional(
+                Sql::new(format!(
+                    r#"INSERT INTO whatsapp_instance
                    (id, name, "nameKey", phone, status, "userId", "instanceKey", "createdAt", "updatedAt", config,
                     "webhookSecret", "webhookSecretHash")
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)"#,
-            )
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) RETURNING {RETURNING}"#
+                ))
             .bind(&id)
             .bind(new.name.as_str())
             .bind(new.name.key())
@@ -137,14 +143,6 @@ impl Store {
                 .bind(provision_after),
         )
         .await?;
-        let row: Option<InstanceRow> = tx
-            .fetch_optional(
-                Sql::new(format!(
-                    "SELECT {COLUMNS} FROM whatsapp_instance i WHERE i.id = $1"
-                ))
-                .bind(&id),
-            )
-            .await?;
         tx.commit().await?;
         row.map(Instance::from)
             .ok_or_else(|| StoreError::Corrupt("a new instance vanished".into()))

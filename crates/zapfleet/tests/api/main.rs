@@ -14,6 +14,7 @@ mod concurrency;
 mod connection;
 mod errors;
 mod forwarding;
+mod instance_page;
 mod instances;
 mod isolation;
 mod listing;
