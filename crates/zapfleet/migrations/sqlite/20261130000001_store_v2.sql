@@ -123,7 +123,9 @@ CREATE TABLE instance_status_history (
     reason TEXT NOT NULL,
     source TEXT NOT NULL
         CONSTRAINT instance_status_history_source_check CHECK (source IN ('user', 'webhook', 'poll', 'reconcile', 'reconnect')),
-    at INTEGER NOT NULL
+    at INTEGER NOT NULL,
+    -- The order changes were recorded in, within the instance: MAX + 1 on insert.
+    seq INTEGER NOT NULL
 );
 
 CREATE TABLE provider_deletion (
@@ -264,8 +266,9 @@ INSERT INTO api_token (id, "userId", name, "tokenHash", prefix, "createdAt", "la
 SELECT id, "userId", name, "tokenHash", prefix, "createdAt", "lastUsedAt", "revokedAt"
 FROM api_token_v1;
 
-INSERT INTO instance_status_history (id, "instanceId", "fromStatus", "toStatus", reason, source, at)
-SELECT id, "instanceId", "fromStatus", "toStatus", reason, source, at
+INSERT INTO instance_status_history (id, "instanceId", "fromStatus", "toStatus", reason, source, at, seq)
+SELECT id, "instanceId", "fromStatus", "toStatus", reason, source, at,
+    ROW_NUMBER() OVER (PARTITION BY "instanceId" ORDER BY at, id)
 FROM instance_status_history_v1;
 
 INSERT INTO provider_deletion (id, "providerToken", attempts, "nextAttemptAt", "lastError", "createdAt")
@@ -345,7 +348,7 @@ CREATE INDEX instance_schedule_poll_due ON instance_schedule ("nextPollAt") WHER
 CREATE INDEX instance_schedule_reconnect_due ON instance_schedule ("nextReconnectAt") WHERE "nextReconnectAt" IS NOT NULL;
 
 CREATE INDEX api_token_user ON api_token ("userId");
-CREATE INDEX instance_status_history_instance ON instance_status_history ("instanceId", at);
+CREATE INDEX instance_status_history_instance ON instance_status_history ("instanceId", seq);
 CREATE INDEX instance_status_history_at ON instance_status_history (at);
 CREATE INDEX provider_deletion_due ON provider_deletion ("nextAttemptAt");
 CREATE INDEX web_session_user ON web_session ("userId");

@@ -94,18 +94,24 @@ impl Store {
             )
             .await?;
         }
+        // PostgreSQL numbers the lines with an identity column; SQLite writes one
+        // at a time, so the instance's next number is safe to compute.
+        let insert = self.dialect(
+            r#"INSERT INTO instance_status_history (id, "instanceId", "fromStatus", "toStatus", reason, source, at, seq)
+               VALUES ($1, $2, $3, $4, $5, $6, $7,
+                   (SELECT COALESCE(MAX(seq), 0) + 1 FROM instance_status_history WHERE "instanceId" = $2))"#,
+            r#"INSERT INTO instance_status_history (id, "instanceId", "fromStatus", "toStatus", reason, source, at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
+        );
         tx.execute(
-            Sql::new(
-                r#"INSERT INTO instance_status_history (id, "instanceId", "fromStatus", "toStatus", reason, source, at)
-                   VALUES ($1, $2, $3, $4, $5, $6, $7)"#,
-            )
-            .bind(InstanceId::generate().as_str())
-            .bind(change.id)
-            .bind(t.from)
-            .bind(t.to)
-            .bind(&t.reason)
-            .bind(change.source)
-            .bind(t.at),
+            Sql::new(insert)
+                .bind(InstanceId::generate().as_str())
+                .bind(change.id)
+                .bind(t.from)
+                .bind(t.to)
+                .bind(&t.reason)
+                .bind(change.source)
+                .bind(t.at),
         )
         .await?;
         let day = Day::of(t.at);
@@ -119,7 +125,8 @@ impl Store {
         Ok(true)
     }
 
-    /// The user's instance's status history, newest first.
+    /// The user's instance's status history, newest first (in the order the
+    /// changes were recorded: two can share a millisecond).
     pub async fn status_history(
         &self,
         user: &UserId,
@@ -130,7 +137,7 @@ impl Store {
             Sql::new(
                 r#"SELECT h."fromStatus", h."toStatus", h.reason, h.source, h.at
                    FROM instance_status_history h JOIN whatsapp_instance i ON i.id = h."instanceId"
-                   WHERE h."instanceId" = $1 AND i."userId" = $2 ORDER BY h.at DESC, h.id DESC LIMIT $3"#,
+                   WHERE h."instanceId" = $1 AND i."userId" = $2 ORDER BY h.seq DESC LIMIT $3"#,
             )
             .bind(id)
             .bind(user)

@@ -558,6 +558,11 @@ async fn check_through_the_application(platform: &Platform, raw: &mut Raw) {
         );
     }
 
+    // History keeps its order (newest first).
+    let history = store.status_history(&ana, &centro, 10).await.unwrap();
+    let reasons: Vec<&str> = history.iter().map(|h| h.reason.as_str()).collect();
+    assert_eq!(reasons, ["connected", "connect requested by the user"]);
+
     // Messages: the order, the upload and its size, the idempotency key.
     let (messages, total) = store
         .list_messages(&ana, &centro, MessageFilter::default(), 1, 10)
