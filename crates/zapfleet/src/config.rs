@@ -1,5 +1,6 @@
 //! One settings tree: defaults, then an optional TOML file, then the environment.
 
+use crate::services::backup::Schedule;
 use crate::services::platform::Tuning;
 use crate::store::Retention;
 use anyhow::Context;
@@ -46,6 +47,8 @@ pub struct Config {
     pub allow_private_webhooks: bool,
     /// How long finished records are kept (`ZAPFLEET_RETAIN_*_DAYS`; 0 keeps forever).
     pub retention: Retention,
+    /// Backups `serve` takes by itself (`ZAPFLEET_BACKUP_DIR`…), if any.
+    pub backups: Option<Schedule>,
 }
 
 /// The TOML file's keys; all optional.
@@ -66,6 +69,10 @@ struct FileConfig {
     retain_delivered_days: Option<u32>,
     retain_dead_days: Option<u32>,
     retain_config_history_days: Option<u32>,
+    backup_dir: Option<PathBuf>,
+    backup_every: Option<String>,
+    backup_keep: Option<usize>,
+    backup_with_messages: Option<bool>,
 }
 
 /// The default listen address.
@@ -155,8 +162,41 @@ impl Config {
                 defaults.config_history_days,
             )?,
         };
+        let backups = match env("ZAPFLEET_BACKUP_DIR")
+            .map(PathBuf::from)
+            .or(from_file.backup_dir)
+        {
+            None => None,
+            Some(dir) => {
+                let every = env("ZAPFLEET_BACKUP_EVERY")
+                    .or(from_file.backup_every)
+                    .unwrap_or_else(|| "24h".to_owned());
+                let keep = match env("ZAPFLEET_BACKUP_KEEP") {
+                    Some(v) => v.trim().parse::<usize>().with_context(|| {
+                        format!("ZAPFLEET_BACKUP_KEEP must be a number, not {v:?}")
+                    })?,
+                    None => from_file.backup_keep.unwrap_or(7),
+                };
+                let passphrase = env("ZAPFLEET_BACKUP_PASSPHRASE").with_context(|| {
+                    "ZAPFLEET_BACKUP_DIR is set: ZAPFLEET_BACKUP_PASSPHRASE must give the backups' passphrase"
+                })?;
+                Some(Schedule {
+                    dir,
+                    every: parse_duration(&every).with_context(|| {
+                        format!("ZAPFLEET_BACKUP_EVERY must be like 30m, 6h or 1d, not {every:?}")
+                    })?,
+                    keep: keep.max(1),
+                    with_messages: env("ZAPFLEET_BACKUP_WITH_MESSAGES")
+                        .map(|v| v == "true" || v == "1")
+                        .or(from_file.backup_with_messages)
+                        .unwrap_or(false),
+                    passphrase,
+                })
+            }
+        };
         Ok(Self {
             retention,
+            backups,
             listen: env("ZAPFLEET_LISTEN")
                 .or(from_file.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
@@ -177,6 +217,22 @@ impl Config {
                 .is_some_and(|v| v == "true" || v == "1"),
         })
     }
+}
+
+/// Reads a duration like `90s`, `30m`, `6h` or `1d` (at least a minute).
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number.checked_mul(60)?,
+        "h" => number.checked_mul(3_600)?,
+        "d" => number.checked_mul(86_400)?,
+        _ => return None,
+    };
+    (seconds >= 60).then(|| std::time::Duration::from_secs(seconds))
 }
 
 /// Hides the password part of a database URL.
@@ -249,6 +305,32 @@ mod tests {
         assert_eq!(config.log_format, LogFormat::Json);
         std::fs::write(&file, "colour = 1\n").unwrap();
         assert!(Config::load_from(Some(&file), env(&[])).is_err());
+    }
+
+    #[test]
+    fn scheduled_backups_need_a_passphrase_and_a_sane_period() {
+        assert!(Config::load_from(None, env(&[])).unwrap().backups.is_none());
+        assert!(Config::load_from(None, env(&[("ZAPFLEET_BACKUP_DIR", "/b")])).is_err());
+        let config = Config::load_from(
+            None,
+            env(&[
+                ("ZAPFLEET_BACKUP_DIR", "/b"),
+                ("ZAPFLEET_BACKUP_PASSPHRASE", "segredo"),
+                ("ZAPFLEET_BACKUP_EVERY", "6h"),
+            ]),
+        )
+        .unwrap();
+        let backups = config.backups.unwrap();
+        assert_eq!(backups.every, std::time::Duration::from_secs(6 * 3_600));
+        assert_eq!(backups.keep, 7);
+        assert!(!format!("{backups:?}").contains("segredo"));
+        assert_eq!(
+            parse_duration("1d"),
+            Some(std::time::Duration::from_secs(86_400))
+        );
+        for bad in ["", "10", "5s", "1w", "h", "-1h"] {
+            assert_eq!(parse_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -102,6 +102,7 @@ impl Application {
             platform,
             metrics: Arc::new(Metrics::default()),
             web: Arc::new(web),
+            backup_jobs: crate::services::backup::jobs::Jobs::default(),
         };
         Ok(Self {
             listener,
@@ -213,6 +214,7 @@ pub fn platform(
         clock: Clock::System,
         retention: config.retention,
         phone: None,
+        backups: config.backups.clone(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! What every request handler can reach.
 
 use crate::metrics::Metrics;
+use crate::services::backup::jobs::Jobs;
 use crate::services::platform::Platform;
 use crate::web::RateLimiter;
 use std::sync::Arc;
@@ -26,4 +27,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// What the web pages need (cookies, sandbox banner, sign-in limits).
     pub web: Arc<WebConfig>,
+    /// Backups and restores started from the web.
+    pub backup_jobs: Jobs,
 }

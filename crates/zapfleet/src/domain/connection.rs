@@ -40,7 +40,9 @@ impl LoginMethod {
 }
 
 /// What reported a status change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum StatusSource {
     /// The user asked (connect, reconnect, logout).

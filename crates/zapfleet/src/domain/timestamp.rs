@@ -47,6 +47,13 @@ impl Timestamp {
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
+    /// Reads RFC 3339 (any offset); `None` if it is not a time.
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        OffsetDateTime::parse(text, &Rfc3339)
+            .ok()
+            .map(Self::from_offset_date_time)
+    }
+
     /// RFC 3339 in UTC, e.g. `2026-11-29T10:00:00.123Z`.
     pub fn to_rfc3339(self) -> String {
         self.to_offset_date_time()
@@ -61,6 +68,14 @@ impl Serialize for Timestamp {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse_rfc3339(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not an RFC 3339 time: {text:?}")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +86,17 @@ mod tests {
             Timestamp::from_millis(1_764_374_400_123).to_rfc3339(),
             "2025-11-29T00:00:00.123Z"
         );
+    }
+
+    #[test]
+    fn reads_back_what_it_writes() {
+        let at = Timestamp::from_millis(1_764_374_400_123);
+        assert_eq!(Timestamp::parse_rfc3339(&at.to_rfc3339()), Some(at));
+        assert_eq!(
+            Timestamp::parse_rfc3339("2025-11-28T21:00:00.123-03:00"),
+            Some(at)
+        );
+        assert_eq!(Timestamp::parse_rfc3339("ontem"), None);
     }
 
     #[test]

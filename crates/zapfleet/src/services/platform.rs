@@ -81,6 +81,8 @@ pub struct Platform {
     pub retention: Retention,
     /// The built-in sandbox's phone, when running without a real provider.
     pub phone: Option<Arc<dyn PretendPhone>>,
+    /// Backups `serve` takes by itself, when configured.
+    pub backups: Option<super::backup::Schedule>,
 }
 
 impl Platform {

@@ -4,6 +4,7 @@
 //! where they differ, and one migration folder per backend (a test keeps the two
 //! schemas alike).
 
+mod backup_read;
 mod config_history;
 mod deletions;
 mod error;
@@ -13,6 +14,7 @@ mod listing;
 mod messages;
 mod outbox;
 mod receipts;
+mod restore;
 mod retention;
 mod schedule;
 mod sessions;
@@ -24,12 +26,14 @@ mod types;
 mod users;
 mod webhooks;
 
+pub use backup_read::{InstanceDump, MessageDump, StatusChangeDump, TokenDump};
 pub use deletions::OwedDeletion;
 pub use error::{StoreError, Unique};
 pub use instances::{InstanceChanges, NewInstance};
 pub use links::ProviderLink;
 pub use listing::{InstancePage, InstanceQuery, Pagination};
 pub use messages::{MessageFilter, MessageRecord, NewMedia, NewMessage};
+pub use restore::{Restore, RestoredInstance};
 pub use retention::{Purged, Retention};
 pub use sessions::SessionUser;
 pub use stats::Counter;

@@ -1,6 +1,7 @@
 //! Background work. Each worker has a `try_execute_task` step that tests can call
 //! directly, and `run_until_stopped`, which steps it every tick until shutdown.
 
+pub mod backups;
 pub mod forwarder;
 pub mod outbox;
 pub mod poller;
@@ -43,6 +44,9 @@ pub async fn run_until_stopped<F, Fut>(
     }
     tracing::debug!(worker = name, "stopped");
 }
+
+/// How often scheduled backups check whether one is due.
+const BACKUP_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Starts every worker; they stop when `shutdown` turns true.
 pub fn spawn_all(
@@ -94,5 +98,12 @@ pub fn spawn_all(
             |p| async move { forwarder::try_execute_task(&p).await },
         )),
         tokio::spawn(forwarder::run_fan_out(platform.clone(), shutdown.clone())),
+        tokio::spawn(run_until_stopped(
+            "backups",
+            platform.clone(),
+            BACKUP_CHECK,
+            shutdown.clone(),
+            |p| async move { backups::try_execute_task(&p).await },
+        )),
     ]
 }

@@ -251,6 +251,13 @@ pub struct Options {
     pub clock: Option<Clock>,
     /// No background workers: the test steps them with their `try_execute_task`.
     pub without_workers: bool,
+    /// Use this provider (a sandbox the test started: its URL and admin
+    /// token) instead of the app's own, e.g. for two servers in turn.
+    pub provider: Option<(String, String)>,
+    /// The sealing key (default: the tests' fixed key).
+    pub secret_key: Option<String>,
+    /// Scheduled backups.
+    pub backups: Option<zapfleet::services::backup::Schedule>,
 }
 
 impl Options {
@@ -259,6 +266,7 @@ impl Options {
         Self {
             clock: Some(Clock::manual()),
             without_workers: true,
+            ..Self::default()
         }
     }
 }
@@ -287,23 +295,32 @@ async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp 
         database_url: database.url.clone(),
         data_dir: std::env::temp_dir(),
         log_format: LogFormat::Text,
-        uazapi_url: None,
+        uazapi_url: options.provider.as_ref().map(|(url, _)| url.clone()),
         sandbox_listen: "127.0.0.1:0".to_owned(),
-        uazapi_admin_token: None,
+        uazapi_admin_token: options.provider.as_ref().map(|(_, token)| token.clone()),
         public_url: None,
-        secret_key: Some("42".repeat(32)),
+        secret_key: Some(
+            options
+                .secret_key
+                .clone()
+                .unwrap_or_else(|| "42".repeat(32)),
+        ),
         tuning,
         allow_private_webhooks: allow_private_webhooks(),
         retention: Retention::default(),
+        backups: options.backups.clone(),
     };
     let clock = options.clock.unwrap_or_default();
     let app = Application::build_with_clock(&config, clock)
         .await
         .expect("build app");
     let address = format!("http://{}", app.local_addr().expect("address"));
-    let sandbox = app
-        .sandbox_url()
-        .expect("tests run on the in-process sandbox");
+    let sandbox = match &options.provider {
+        Some((url, _)) => url.clone(),
+        None => app
+            .sandbox_url()
+            .expect("tests run on the in-process sandbox"),
+    };
     let platform = app.state().platform.clone();
     let store = platform.store().clone();
     let (tx, rx) = oneshot::channel::<()>();

@@ -1,4 +1,7 @@
-//! The command line: `serve` (default), `migrate`, `user …`, `token …`.
+//! The command line: `serve` (default), `migrate`, `user …`, `token …`,
+//! `backup`, `restore`, `sandbox`.
+
+mod backup;
 
 use crate::config::Config;
 use crate::services::{accounts, tokens};
@@ -33,6 +36,35 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Write an encrypted backup of one account (`--email`) or all (`--all`).
+    /// The passphrase comes from ZAPFLEET_BACKUP_PASSPHRASE or is asked for.
+    Backup {
+        /// The account to back up.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        email: Option<String>,
+        /// Back up every account.
+        #[arg(long)]
+        all: bool,
+        /// The file to write (it appears whole or not at all).
+        #[arg(long)]
+        out: PathBuf,
+        /// Include the message log (finished messages; uploaded files are not kept).
+        #[arg(long)]
+        with_messages: bool,
+    },
+    /// Restore a backup into this server, in one transaction; `--dry-run` only
+    /// says what it would do. The passphrase comes from
+    /// ZAPFLEET_BACKUP_PASSPHRASE or is asked for.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        /// Restore only this account.
+        #[arg(long)]
+        email: Option<String>,
+        /// Say what would be created, kept or skipped, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Run the uazapi-compatible sandbox alone (its controls are under /sandbox/).
     Sandbox {
         /// Address to listen on.
@@ -103,6 +135,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(command) => user(&config, command).await,
+        Command::Backup {
+            email,
+            all: _,
+            out,
+            with_messages,
+        } => backup::backup(&config, email.as_deref(), &out, with_messages).await,
+        Command::Restore {
+            file,
+            email,
+            dry_run,
+        } => backup::restore(&config, &file, email.as_deref(), dry_run).await,
         Command::Sandbox {
             listen,
             admin_token,
@@ -163,7 +206,7 @@ fn user_error(email: &str) -> impl FnOnce(crate::error::AppError) -> anyhow::Err
 }
 
 /// An [`AppError`](crate::error::AppError) as one line for a terminal.
-fn describe(error: &crate::error::AppError) -> String {
+pub(crate) fn describe(error: &crate::error::AppError) -> String {
     use crate::error::AppError;
     match error {
         AppError::Invalid { field, message } => {

@@ -1,0 +1,372 @@
+//! The records of a backup applied one by one, in the file's order: each
+//! account before its records, each instance before its own.
+
+use super::RestoreOptions;
+use super::instances::{history_document, tally};
+use super::report::{Conflict, ConflictReason, Report};
+use crate::domain::{
+    DayUsage, Email, Instance, InstanceId, InstanceKey, InstanceName, Phone, ProvisionState, Usage,
+    UserId,
+};
+use crate::i18n::Locale;
+use crate::services::backup::archive::BackupError;
+use crate::services::backup::format::Record;
+use crate::services::backup::{Progress, settings_in};
+use crate::services::platform::Platform;
+use crate::services::webhooks::secret_hash;
+use crate::store::{MessageDump, Restore, RestoredInstance, StatusChangeDump, TokenDump};
+use std::collections::HashMap;
+
+/// The restore's memory while it reads the file front to back.
+pub(super) struct State<'a> {
+    pub(super) platform: &'a Platform,
+    options: &'a RestoreOptions,
+    /// What it did so far.
+    pub(super) report: Report,
+    /// The account being read: its e-mail, and its id here if restored.
+    user: Option<(String, Option<UserId>)>,
+    /// Each instance of the file seen so far: restored here (created or kept), or not.
+    instances: HashMap<String, Restored>,
+    /// Instances created, to take over after the commit.
+    pub(super) created: Vec<InstanceId>,
+    /// The counts so far.
+    pub(super) progress: Progress,
+}
+
+impl<'a> State<'a> {
+    /// Before the first record.
+    pub(super) fn new(platform: &'a Platform, options: &'a RestoreOptions) -> Self {
+        Self {
+            platform,
+            options,
+            report: Report {
+                dry_run: options.dry_run,
+                ..Report::default()
+            },
+            user: None,
+            instances: HashMap::new(),
+            created: Vec::new(),
+            progress: Progress::default(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Restored {
+    Yes,
+    No,
+}
+
+pub(super) fn bad(what: impl Into<String>) -> BackupError {
+    BackupError::Inconsistent(what.into())
+}
+
+impl State<'_> {
+    /// The account the record says it belongs to: the one being read.
+    fn owner(&self, user: &str) -> Result<Option<UserId>, BackupError> {
+        match &self.user {
+            Some((email, id)) if email == user => Ok(id.clone()),
+            _ => Err(bad(format!("a record of {user} outside its account"))),
+        }
+    }
+
+    /// Whether the instance a record belongs to was restored.
+    fn instance(&self, id: &str) -> Result<bool, BackupError> {
+        match self.instances.get(id) {
+            Some(restored) => Ok(*restored == Restored::Yes),
+            None => Err(bad(format!(
+                "a record of instance {id} before the instance"
+            ))),
+        }
+    }
+
+    /// Applies one record of the file.
+    pub(super) async fn apply(
+        &mut self,
+        restore: &mut Restore,
+        record: Record,
+    ) -> Result<(), BackupError> {
+        self.progress.records += 1;
+        let now = self.platform.now();
+        match record {
+            Record::User {
+                email,
+                password_hash,
+                locale,
+                is_admin,
+                disabled,
+                created_at,
+            } => {
+                self.progress.users += 1;
+                let id = if !self.options.scope.includes(&email) {
+                    self.report.users.skipped += 1;
+                    None
+                } else {
+                    let parsed =
+                        Email::parse(&email).map_err(|_| bad(format!("e-mail {email:?}")))?;
+                    match restore.user_by_email(&parsed).await? {
+                        Some(id) => {
+                            self.report.users.kept += 1;
+                            Some(id)
+                        }
+                        None if self.options.create_users => {
+                            self.report.users.created += 1;
+                            let locale = Locale::from_tag(&locale).unwrap_or_default();
+                            Some(
+                                restore
+                                    .insert_user(
+                                        &parsed,
+                                        &password_hash,
+                                        locale,
+                                        is_admin,
+                                        disabled,
+                                        created_at,
+                                        now,
+                                    )
+                                    .await?,
+                            )
+                        }
+                        None => {
+                            self.report.users.skipped += 1;
+                            self.report.conflicts.push(Conflict {
+                                subject: email.clone(),
+                                reason: ConflictReason::AccountNotHere,
+                            });
+                            None
+                        }
+                    }
+                };
+                self.user = Some((email, id));
+            }
+            Record::Token {
+                user,
+                name,
+                token_hash,
+                prefix,
+                created_at,
+                last_used_at,
+                revoked_at,
+            } => match self.owner(&user)? {
+                Some(owner) => {
+                    let token = TokenDump {
+                        name,
+                        token_hash,
+                        prefix,
+                        created_at,
+                        last_used_at,
+                        revoked_at,
+                    };
+                    tally(
+                        &mut self.report.tokens,
+                        restore.insert_token(&owner, &token).await?,
+                    );
+                }
+                None => self.report.tokens.skipped += 1,
+            },
+            Record::UserWebhook {
+                user,
+                url,
+                events,
+                secret,
+            } => match self.owner(&user)? {
+                Some(owner) => {
+                    let webhook = crate::domain::ForwardWebhook {
+                        url,
+                        events: events
+                            .iter()
+                            .filter_map(|e| crate::domain::EventKind::parse(e))
+                            .collect(),
+                        secret_sealed: self.platform.secrets.encrypt(&secret),
+                    };
+                    tally(
+                        &mut self.report.webhooks,
+                        restore.insert_user_webhook(&owner, &webhook, now).await?,
+                    );
+                }
+                None => self.report.webhooks.skipped += 1,
+            },
+            Record::Instance {
+                user,
+                id,
+                name,
+                phone,
+                status,
+                instance_key,
+                created_at,
+                updated_at,
+                last_connection,
+                settings,
+                provider_id,
+                provider_token,
+                webhook_secret,
+                profile_name,
+                logged_out,
+            } => {
+                self.progress.instances += 1;
+                let restored = match self.owner(&user)? {
+                    None => {
+                        self.report.instances.skipped += 1;
+                        Restored::No
+                    }
+                    Some(owner) => {
+                        let instance = Instance {
+                            id: InstanceId::from_raw(id.as_str()),
+                            user_id: owner,
+                            name: InstanceName::parse(&name)
+                                .map_err(|_| bad(format!("instance name {name:?}")))?,
+                            phone: phone.as_deref().map(Phone::from_stored),
+                            status,
+                            instance_key: InstanceKey::from_stored(instance_key),
+                            created_at,
+                            updated_at,
+                            last_connection,
+                            settings: settings_in(self.platform, settings),
+                            provision_state: ProvisionState::Pending,
+                            provision_error: None,
+                            profile_name,
+                            logged_out,
+                            login: None,
+                        };
+                        let restored = RestoredInstance {
+                            provider_id,
+                            token_sealed: provider_token.map(|t| self.platform.secrets.encrypt(&t)),
+                            webhook_secret_hash: webhook_secret.as_deref().map(secret_hash),
+                            webhook_secret_sealed: webhook_secret
+                                .map(|s| self.platform.secrets.encrypt(&s)),
+                            instance,
+                        };
+                        self.instance_record(restore, restored).await?
+                    }
+                };
+                self.instances.insert(id, restored);
+            }
+            Record::SettingsVersion {
+                instance,
+                id,
+                changed_at,
+                settings,
+            } => {
+                if self.instance(&instance)? {
+                    let settings = history_document(settings)?;
+                    let added = restore
+                        .insert_version(&InstanceId::from_raw(instance), &id, changed_at, &settings)
+                        .await?;
+                    tally(&mut self.report.history, added);
+                } else {
+                    self.report.history.skipped += 1;
+                }
+            }
+            Record::StatusChange {
+                instance,
+                id,
+                from,
+                to,
+                reason,
+                source,
+                at,
+            } => {
+                if self.instance(&instance)? {
+                    let change = StatusChangeDump {
+                        id,
+                        from_status: from,
+                        to_status: to,
+                        reason,
+                        source,
+                        at,
+                        seq: 0,
+                    };
+                    let added = restore
+                        .insert_status_change(&InstanceId::from_raw(instance), &change)
+                        .await?;
+                    tally(&mut self.report.history, added);
+                } else {
+                    self.report.history.skipped += 1;
+                }
+            }
+            Record::DailyUsage {
+                instance,
+                day,
+                sent,
+                received,
+                failed,
+                delivered,
+                read,
+                disconnections,
+                connected_ms,
+            } => {
+                if self.instance(&instance)? {
+                    let usage = DayUsage {
+                        day,
+                        usage: Usage {
+                            sent,
+                            received,
+                            failed,
+                            delivered,
+                            read,
+                            disconnections,
+                            connected_ms,
+                        },
+                    };
+                    let added = restore
+                        .insert_usage(&InstanceId::from_raw(instance), &usage)
+                        .await?;
+                    tally(&mut self.report.history, added);
+                } else {
+                    self.report.history.skipped += 1;
+                }
+            }
+            Record::Message {
+                instance,
+                id,
+                direction,
+                peer,
+                message_kind,
+                body,
+                media_url,
+                file_name,
+                status,
+                provider_message_id,
+                idempotency_key,
+                attempts,
+                error,
+                created_at,
+                sent_at,
+                delivered_at,
+                read_at,
+            } => {
+                self.progress.messages += 1;
+                if self.instance(&instance)? {
+                    let message = MessageDump {
+                        id,
+                        direction,
+                        peer,
+                        kind: message_kind,
+                        body,
+                        media_url,
+                        file_name,
+                        status,
+                        provider_message_id,
+                        idempotency_key,
+                        attempts,
+                        error,
+                        created_at,
+                        sent_at,
+                        delivered_at,
+                        read_at,
+                        seq: 0,
+                    };
+                    let added = restore
+                        .insert_message(&InstanceId::from_raw(instance), &message)
+                        .await?;
+                    tally(&mut self.report.messages, added);
+                } else {
+                    self.report.messages.skipped += 1;
+                }
+            }
+            Record::Manifest { .. } | Record::End { .. } => {
+                return Err(bad("a manifest or an end in the middle"));
+            }
+        }
+        Ok(())
+    }
+}
