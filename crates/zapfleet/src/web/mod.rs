@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod backup;
 mod charts;
 mod errors;
 mod instances;
@@ -164,6 +165,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(accounts::router())
         .merge(admin::router())
+        .merge(backup::router())
         .merge(instances::router())
         .route_layer(errors)
         .route(
