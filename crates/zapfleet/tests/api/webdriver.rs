@@ -198,6 +198,21 @@ impl Browser {
         .await;
     }
 
+    /// Chooses a file in an `<input type=file>`.
+    pub async fn choose_file(&self, element: &Element, path: &std::path::Path) {
+        self.post(
+            &format!("/element/{}/value", element.0),
+            json!({"text": path.display().to_string()}),
+        )
+        .await;
+    }
+
+    /// Resizes the window (e.g. to a phone's 390×844).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.post("/window/rect", json!({"width": width, "height": height}))
+            .await;
+    }
+
     /// An element's visible text.
     pub async fn text(&self, element: &Element) -> String {
         self.command(
