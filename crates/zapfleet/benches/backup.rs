@@ -162,6 +162,7 @@ async fn bench(label: &str, from: &str, to: &str, messages: u32, dir: &std::path
         scope: Scope::All,
         create_users: true,
         dry_run: false,
+        untrusted: false,
     };
     let input = std::io::BufReader::new(std::fs::File::open(&file).unwrap());
     let started = Instant::now();

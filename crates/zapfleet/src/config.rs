@@ -180,6 +180,9 @@ impl Config {
                 let passphrase = env("ZAPFLEET_BACKUP_PASSPHRASE").with_context(|| {
                     "ZAPFLEET_BACKUP_DIR is set: ZAPFLEET_BACKUP_PASSPHRASE must give the backups' passphrase"
                 })?;
+                // Refused now rather than at every scheduled backup.
+                crate::services::backup::archive::passphrase(&passphrase)
+                    .context("ZAPFLEET_BACKUP_PASSPHRASE")?;
                 Some(Schedule {
                     dir,
                     every: parse_duration(&every).with_context(|| {
@@ -315,11 +318,16 @@ mod tests {
             None,
             env(&[
                 ("ZAPFLEET_BACKUP_DIR", "/b"),
-                ("ZAPFLEET_BACKUP_PASSPHRASE", "segredo"),
+                ("ZAPFLEET_BACKUP_PASSPHRASE", "segredo longo"),
                 ("ZAPFLEET_BACKUP_EVERY", "6h"),
             ]),
         )
         .unwrap();
+        let short = [
+            ("ZAPFLEET_BACKUP_DIR", "/b"),
+            ("ZAPFLEET_BACKUP_PASSPHRASE", "curta"),
+        ];
+        assert!(Config::load_from(None, env(&short)).is_err());
         let backups = config.backups.unwrap();
         assert_eq!(backups.every, std::time::Duration::from_secs(6 * 3_600));
         assert_eq!(backups.keep, 7);

@@ -309,6 +309,9 @@ catalog! {
     ReportHistory => "Histórico, versões e estatísticas", "History, versions and statistics";
     ReportRenamed => "Restauradas com outro nome (o nome já estava em uso):", "Restored under another name (the name was taken):";
     ReportConflicts => "Não restaurado:", "Not restored:";
+    ReportMore => "Outros renomeados ou não restaurados, não listados:", "Other renames or skips, not listed:";
+    BackupPassphraseShort => "A senha do backup precisa de pelo menos 8 caracteres.", "The backup passphrase needs at least 8 characters.";
+    BackupDatabase => "O banco de dados recusou ou não respondeu; nada foi gravado.", "The database refused or did not answer; nothing was written.";
     ReportTakenOver => "Instâncias retomadas no provedor, sem novo QR:", "Instances taken over at the provider, with no new QR:";
     ReportNotYet => "Ainda não retomadas (o provedor não respondeu; o servidor tenta de novo sozinho):", "Not taken over yet (the provider did not answer; the server keeps trying):";
     ConflictAccountNotHere => "a conta não existe neste servidor", "the account is not on this server";

@@ -172,6 +172,12 @@ pub fn describe(report: &Report) -> Vec<String> {
             .iter()
             .map(|c| format!("skipped: {}: {}", c.subject, c.reason.describe())),
     );
+    if report.more_renamed > 0 {
+        lines.push(format!("… and {} more renamed", report.more_renamed));
+    }
+    if report.more_conflicts > 0 {
+        lines.push(format!("… and {} more skipped", report.more_conflicts));
+    }
     if !report.dry_run {
         lines.push(format!(
             "taken over at the provider: {}{}",
@@ -204,6 +210,7 @@ pub async fn restore(
         scope: scope(email)?,
         create_users: true,
         dry_run,
+        untrusted: false,
     };
     let started = std::time::Instant::now();
     let report = restore_backup(

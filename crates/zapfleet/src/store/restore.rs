@@ -9,6 +9,9 @@ use crate::domain::{
 };
 use crate::i18n::Locale;
 
+/// How long a restored instance is left to the restore's own take-over.
+const TAKE_OVER_GRACE_MS: i64 = 60_000;
+
 /// A restore under way: one transaction, rolled back unless committed.
 pub struct Restore {
     tx: Tx,
@@ -231,8 +234,15 @@ impl Restore {
             )
             .await?;
         // One attempt counted: the next one looks for the provider instance
-        // first, and finds it by its provider id.
+        // first, and finds it by its provider id. The restore takes such an
+        // instance over itself right after the commit; a running server's
+        // provisioner steps in only if that did not happen within a minute.
         let attempts = i64::from(restored.provider_id.is_some());
+        let due = if restored.provider_id.is_some() {
+            now.plus_millis(TAKE_OVER_GRACE_MS)
+        } else {
+            now
+        };
         self.tx
             .execute(
                 Sql::new(
@@ -240,7 +250,7 @@ impl Restore {
                 )
                 .bind(&i.id)
                 .bind(attempts)
-                .bind(now),
+                .bind(due),
             )
             .await?;
         Ok(())

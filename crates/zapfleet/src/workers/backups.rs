@@ -30,7 +30,7 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
     let counts = write_backup_file(platform, &options, &path, passphrase, |_| {})
         .await
         .with_context(|| format!("scheduled backup not written to {}", path.display()))?;
-    let removed = archive::prune(&schedule.dir, schedule.keep.max(1))
+    let removed = archive::prune(&schedule.dir, schedule.keep)
         .with_context(|| format!("cannot remove old backups from {}", schedule.dir.display()))?;
     tracing::info!(
         file = %path.display(),

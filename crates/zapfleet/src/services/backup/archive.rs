@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// tuned to the machine like the age library's default, so that every backup
 /// costs the same memory to write and opens anywhere (the `age` tool's own).
 const WORK_FACTOR: u8 = 18;
-/// The most work a file may ask to open (N = 2^20, 1 GiB).
+/// The most work a file given by the operator may ask to open (N = 2^20, 1 GiB).
 const MAX_WORK_FACTOR: u8 = 20;
 /// A line longer than this is not one of ours (and is not read into memory).
 const MAX_LINE: u64 = 16 * 1024 * 1024;
@@ -54,6 +54,9 @@ pub enum BackupError {
     /// The passphrase is empty or too short.
     #[error("the passphrase must have at least 8 characters")]
     WeakPassphrase,
+    /// The database refused or did not answer; nothing was written.
+    #[error("the database refused or did not answer: {0}")]
+    Database(String),
     /// Reading or writing failed (disk full, permissions…).
     #[error("cannot read or write the file: {0}")]
     Io(#[from] io::Error),
@@ -154,6 +157,24 @@ impl<R: Read> Reader<R> {
     /// Opens a file: decrypts its header and reads its manifest. Returns the
     /// reader (past the manifest) and the manifest.
     pub fn open(input: R, passphrase: SecretString) -> Result<(Self, Record), BackupError> {
+        Self::open_with(input, passphrase, false)
+    }
+
+    /// [`open`](Self::open) for a file from an untrusted source (a web
+    /// upload): it may ask for no more work than zapfleet itself writes, so
+    /// that opening it costs 256 MiB at most.
+    pub fn open_untrusted(
+        input: R,
+        passphrase: SecretString,
+    ) -> Result<(Self, Record), BackupError> {
+        Self::open_with(input, passphrase, true)
+    }
+
+    fn open_with(
+        input: R,
+        passphrase: SecretString,
+        untrusted: bool,
+    ) -> Result<(Self, Record), BackupError> {
         let mut input = BufReader::new(input);
         // What does not begin as an age file is no backup (rather than a
         // truncated one); what begins as one but stops short is truncated.
@@ -163,12 +184,16 @@ impl<R: Read> Reader<R> {
         if start.is_empty() || start[..compared] != magic[..compared] {
             return Err(BackupError::NotABackup);
         }
-        let decryptor = age::Decryptor::new(input).map_err(open_error)?;
+        let decryptor = age::Decryptor::new_buffered(input).map_err(open_error)?;
         if !decryptor.is_scrypt() {
             return Err(BackupError::NotPassphrase);
         }
         let mut identity = age::scrypt::Identity::new(passphrase);
-        identity.set_max_work_factor(MAX_WORK_FACTOR);
+        identity.set_max_work_factor(if untrusted {
+            WORK_FACTOR
+        } else {
+            MAX_WORK_FACTOR
+        });
         let stream = decryptor
             .decrypt(std::iter::once(&identity as &dyn age::Identity))
             .map_err(open_error)?;
@@ -178,22 +203,25 @@ impl<R: Read> Reader<R> {
             records: 0,
             done: false,
         };
-        let manifest = match reader.line()? {
-            Some(line) => {
-                serde_json::from_slice::<Record>(&line).map_err(|_| BackupError::NotABackup)?
-            }
-            None => return Err(BackupError::NotABackup),
+        let Some(line) = reader.line()? else {
+            return Err(BackupError::NotABackup);
         };
-        match &manifest {
-            Record::Manifest {
-                format, version, ..
-            } if format == FORMAT => {
-                if *version > VERSION {
-                    return Err(BackupError::NewerFormat(*version));
-                }
-            }
-            _ => return Err(BackupError::NotABackup),
+        // The format and version first: a newer release's manifest may have
+        // fields this one cannot read, and should say "newer", not "not a backup".
+        let first: serde_json::Value =
+            serde_json::from_slice(&line).map_err(|_| BackupError::NotABackup)?;
+        if first["kind"] != "manifest" || first["format"] != FORMAT {
+            return Err(BackupError::NotABackup);
         }
+        match first["version"].as_u64().map(u32::try_from) {
+            Some(Ok(version)) if version > VERSION => {
+                return Err(BackupError::NewerFormat(version));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) => return Err(BackupError::NewerFormat(u32::MAX)),
+            None => return Err(BackupError::NotABackup),
+        }
+        let manifest = serde_json::from_value(first).map_err(|_| BackupError::NotABackup)?;
         Ok((reader, manifest))
     }
 
@@ -327,11 +355,31 @@ pub fn scheduled_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
         .filter(|path| {
             path.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(SCHEDULED_PREFIX) && n.ends_with(EXTENSION))
+                .is_some_and(is_scheduled_name)
         })
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Whether a file name is one [`scheduled_name`] makes (a backup put in the
+/// folder by hand, e.g. `zapfleet-backup-before-upgrade.age`, is not, and is
+/// neither pruned nor taken for the newest).
+fn is_scheduled_name(name: &str) -> bool {
+    let Some(stamp) = name
+        .strip_prefix(SCHEDULED_PREFIX)
+        .and_then(|rest| rest.strip_suffix(EXTENSION))
+    else {
+        return false;
+    };
+    let bytes = stamp.as_bytes();
+    bytes.len() == 16
+        && bytes[8] == b'T'
+        && bytes[15] == b'Z'
+        && bytes[..8]
+            .iter()
+            .chain(&bytes[9..15])
+            .all(u8::is_ascii_digit)
 }
 
 /// Removes the oldest scheduled backups beyond the newest `keep`.
@@ -434,5 +482,10 @@ mod tests {
     fn scheduled_names_sort_by_time() {
         let name = scheduled_name(Timestamp::from_millis(1_764_374_400_123));
         assert_eq!(name, "zapfleet-backup-20251129T000000Z.age");
+        assert!(is_scheduled_name(&name));
+        assert!(!is_scheduled_name("zapfleet-backup-before-upgrade.age"));
+        assert!(!is_scheduled_name(
+            "zapfleet-backup-20251129T000000Z.age.partial"
+        ));
     }
 }

@@ -29,7 +29,7 @@ pub struct BackupOptions {
 
 impl From<StoreError> for BackupError {
     fn from(error: StoreError) -> Self {
-        BackupError::Io(std::io::Error::other(error))
+        BackupError::Database(error.to_string())
     }
 }
 
@@ -58,9 +58,12 @@ pub async fn write_backup<W: Write + Send + 'static>(
     let written = writer
         .await
         .map_err(|e| BackupError::Io(std::io::Error::other(e)))?;
-    // A failed read explains a writer stopped short better than the writer does.
-    read?;
-    Ok((written?, counts))
+    match (read, written) {
+        (Ok(()), written) => Ok((written?, counts)),
+        // The writer stopped first (a full disk…): the reader only saw it go.
+        (Err(_), Err(write_error)) => Err(write_error),
+        (Err(read_error), Ok(_)) => Err(read_error),
+    }
 }
 
 /// Writes a backup into the file at `path`, which appears whole or not at all

@@ -232,17 +232,6 @@ impl Record {
             with_messages,
         }
     }
-
-    /// The account an account-level record belongs to.
-    pub fn user(&self) -> Option<&str> {
-        match self {
-            Self::User { email, .. } => Some(email),
-            Self::Token { user, .. }
-            | Self::UserWebhook { user, .. }
-            | Self::Instance { user, .. } => Some(user),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! their files live in the system's temporary folder until fetched or expired.
 //!
 //! Each costs scrypt's 256 MiB and a full read of the account, so only
-//! [`RUNNING_AT_ONCE`] run at a time on a server; more get [`Busy`].
+//! [`RUNNING_AT_ONCE`] run at a time on a server, one per account, and an
+//! account keeps one finished job (and file) at most; more get [`Busy`].
 
 use super::export::{BackupOptions, write_backup_file};
 use super::import::{Report, RestoreOptions, restore};
@@ -15,7 +16,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Backups or restores running at once on a server.
 pub const RUNNING_AT_ONCE: usize = 2;
@@ -113,17 +114,79 @@ impl Default for Jobs {
     }
 }
 
+/// A job's place, taken before its input arrives (an upload is read only
+/// when the server has room for it). Dropped unused, it is given back.
+pub struct Slot {
+    jobs: Jobs,
+    id: String,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Slot {
+    /// The job's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if self.permit.is_some() {
+            self.jobs.lock().remove(&self.id);
+        }
+    }
+}
+
 impl Jobs {
-    /// Starts writing a backup; returns the job's id.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Job>> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes a place for one of the owner's jobs: refused while another of
+    /// theirs runs or the server runs [`RUNNING_AT_ONCE`]. The owner's
+    /// finished jobs are forgotten (their files removed): one file each at most.
+    pub fn reserve(&self, owner: &UserId, kind: JobKind) -> Result<Slot, Busy> {
+        let mut jobs = self.lock();
+        forget_expired(&mut jobs);
+        if jobs
+            .values()
+            .any(|job| &job.owner == owner && job.outcome.is_none())
+        {
+            return Err(Busy);
+        }
+        let permit = self.running.clone().try_acquire_owned().map_err(|_| Busy)?;
+        jobs.retain(|_, job| &job.owner != owner);
+        let id = nanoid::nanoid!(21);
+        jobs.insert(
+            id.clone(),
+            Job {
+                owner: owner.clone(),
+                kind,
+                progress: Progress::default(),
+                size: None,
+                outcome: None,
+                ended: None,
+            },
+        );
+        Ok(Slot {
+            jobs: self.clone(),
+            id,
+            permit: Some(permit),
+        })
+    }
+
+    /// Starts writing a backup in `slot`; returns the job's id.
     pub fn start_backup(
         &self,
         platform: &Platform,
-        owner: &UserId,
+        mut slot: Slot,
         options: BackupOptions,
         passphrase: SecretString,
-    ) -> Result<String, Busy> {
-        let (id, permit) = self.start(owner, JobKind::Backup, None)?;
-        let (jobs, platform, job) = (self.clone(), platform.clone(), id.clone());
+    ) -> String {
+        let permit = slot.permit.take();
+        let (jobs, platform, job) = (self.clone(), platform.clone(), slot.id.clone());
         tokio::spawn(async move {
             let file = TempFile::new("backup");
             let name = super::archive::scheduled_name(platform.now());
@@ -142,21 +205,25 @@ impl Jobs {
             jobs.end(&job, outcome);
             drop(permit);
         });
-        Ok(id)
+        slot.id.clone()
     }
 
-    /// Starts restoring `upload` (an uploaded backup, removed afterwards).
+    /// Starts restoring `upload` (an uploaded backup, removed afterwards) in
+    /// `slot`; returns the job's id.
     pub fn start_restore(
         &self,
         platform: &Platform,
-        owner: &UserId,
+        mut slot: Slot,
         upload: TempFile,
         passphrase: SecretString,
         options: RestoreOptions,
-    ) -> Result<String, Busy> {
+    ) -> String {
+        let permit = slot.permit.take();
         let size = std::fs::metadata(upload.path()).map(|m| m.len()).ok();
-        let (id, permit) = self.start(owner, JobKind::Restore, size)?;
-        let (jobs, platform, job) = (self.clone(), platform.clone(), id.clone());
+        if let Some(job) = self.lock().get_mut(&slot.id) {
+            job.size = size;
+        }
+        let (jobs, platform, job) = (self.clone(), platform.clone(), slot.id.clone());
         tokio::spawn(async move {
             let outcome = match std::fs::File::open(upload.path()) {
                 Ok(input) => {
@@ -180,15 +247,12 @@ impl Jobs {
             jobs.end(&job, outcome);
             drop(permit);
         });
-        Ok(id)
+        slot.id.clone()
     }
 
     /// Looks at the owner's job `id` (`None`: no such job of theirs).
     pub fn with<T>(&self, owner: &UserId, id: &str, look: impl FnOnce(&Job) -> T) -> Option<T> {
-        let mut jobs = self
-            .jobs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut jobs = self.lock();
         forget_expired(&mut jobs);
         jobs.get(id).filter(|job| &job.owner == owner).map(look)
     }
@@ -203,33 +267,6 @@ impl Jobs {
             _ => None,
         })
         .flatten()
-    }
-
-    fn start(
-        &self,
-        owner: &UserId,
-        kind: JobKind,
-        size: Option<u64>,
-    ) -> Result<(String, tokio::sync::OwnedSemaphorePermit), Busy> {
-        let permit = self.running.clone().try_acquire_owned().map_err(|_| Busy)?;
-        let id = nanoid::nanoid!(21);
-        let mut jobs = self
-            .jobs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        forget_expired(&mut jobs);
-        jobs.insert(
-            id.clone(),
-            Job {
-                owner: owner.clone(),
-                kind,
-                progress: Progress::default(),
-                size,
-                outcome: None,
-                ended: None,
-            },
-        );
-        Ok((id, permit))
     }
 
     fn progress_of(&self, id: &str) -> impl FnMut(Progress) + Send + use<> {

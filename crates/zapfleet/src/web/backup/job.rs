@@ -28,6 +28,8 @@ pub(super) struct JobView {
     pub(super) lines: Vec<Line>,
     pub(super) renamed: Vec<(String, String)>,
     pub(super) conflicts: Vec<(String, &'static str)>,
+    /// Renames and conflicts beyond those listed.
+    pub(super) more: u64,
     pub(super) taken_over: Option<u64>,
     pub(super) not_yet: Vec<String>,
     pub(super) error: Option<&'static str>,
@@ -53,7 +55,8 @@ fn error_msg(error: &BackupError) -> Msg {
         BackupError::Truncated => Msg::BackupTruncated,
         BackupError::Damaged(_) => Msg::BackupDamaged,
         BackupError::Inconsistent(_) => Msg::BackupInconsistent,
-        BackupError::WeakPassphrase => Msg::PasswordTooShort,
+        BackupError::WeakPassphrase => Msg::BackupPassphraseShort,
+        BackupError::Database(_) => Msg::BackupDatabase,
         BackupError::Io(_) => Msg::BackupIo,
     }
 }
@@ -103,6 +106,7 @@ pub(super) fn job_view(l: Locale, id: &str, job: &Job) -> JobView {
         lines: Vec::new(),
         renamed: Vec::new(),
         conflicts: Vec::new(),
+        more: 0,
         taken_over: None,
         not_yet: Vec::new(),
         error: None,
@@ -121,6 +125,7 @@ pub(super) fn job_view(l: Locale, id: &str, job: &Job) -> JobView {
             });
             view.lines = report_lines(l, report);
             view.renamed = report.renamed.clone();
+            view.more = report.more_renamed + report.more_conflicts;
             view.conflicts = report
                 .conflicts
                 .iter()
@@ -154,6 +159,7 @@ pub(super) fn gone(l: Locale, id: &str) -> JobView {
         lines: Vec::new(),
         renamed: Vec::new(),
         conflicts: Vec::new(),
+        more: 0,
         taken_over: None,
         not_yet: Vec::new(),
         error: None,

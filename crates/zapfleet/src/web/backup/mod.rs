@@ -13,10 +13,11 @@ use crate::services::backup::Scope;
 use crate::services::backup::archive::passphrase as checked_passphrase;
 use crate::services::backup::export::BackupOptions;
 use crate::services::backup::import::RestoreOptions;
-use crate::services::backup::jobs::TempFile;
+use crate::services::backup::jobs::{JobKind, Slot, TempFile};
 use crate::state::AppState;
 use askama::Template;
 use axum::body::Body;
+use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -151,7 +152,7 @@ async fn start_backup(
         Ok(passphrase) => passphrase,
         Err(_) => {
             let errors = FormErrors {
-                passphrase: Some(l.t(Msg::PasswordTooShort)),
+                passphrase: Some(l.t(Msg::BackupPassphraseShort)),
                 ..FormErrors::default()
             };
             return Ok(refused(
@@ -171,13 +172,16 @@ async fn start_backup(
         scope,
         with_messages: form.with_messages.is_some(),
     };
-    match state
+    let Ok(slot) = state
         .backup_jobs
-        .start_backup(&state.platform, &signed.user.user_id, options, passphrase)
-    {
-        Ok(id) => Ok(started(&id)),
-        Err(_busy) => Ok(busy(&state, &signed)),
-    }
+        .reserve(&signed.user.user_id, JobKind::Backup)
+    else {
+        return Ok(busy(&state, &signed));
+    };
+    let id = state
+        .backup_jobs
+        .start_backup(&state.platform, slot, options, passphrase);
+    Ok(started(&id))
 }
 
 fn busy(state: &AppState, signed: &SignedIn) -> Response {
@@ -188,47 +192,85 @@ fn busy(state: &AppState, signed: &SignedIn) -> Response {
     refused(state, signed, StatusCode::TOO_MANY_REQUESTS, errors)
 }
 
-/// The restore form: read field by field, the file streamed to disk (it is
-/// written only after the form's CSRF token, which comes first, is checked).
+/// The largest text field of the restore form (a passphrase, a token).
+const MAX_FIELD: usize = 4 * 1024;
+
+fn unreadable(error: MultipartError) -> AppError {
+    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge
+    } else {
+        AppError::BadRequest {
+            message: Msg::BadJson,
+            detail: Some(format!("the form could not be read: {}", error.body_text())),
+            field: None,
+        }
+    }
+}
+
+/// A text field of the form, refused beyond [`MAX_FIELD`] bytes.
+async fn small_text(mut field: Field<'_>) -> Result<String, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+        if bytes.len() + chunk.len() > MAX_FIELD {
+            return Err(AppError::PayloadTooLarge);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| AppError::BadRequest {
+        message: Msg::BadJson,
+        detail: Some("a form field is not UTF-8".into()),
+        field: None,
+    })
+}
+
+/// Streams the uploaded file into a temporary file only its owner reads;
+/// `None` when it is empty.
+async fn save_upload(mut field: Field<'_>) -> Result<Option<TempFile>, AppError> {
+    let file = TempFile::new("upload");
+    let failed = |error: std::io::Error| AppError::Internal(error.into());
+    let mut out = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file.path())
+        .await
+        .map_err(failed)?;
+    let mut size = 0;
+    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+        size += chunk.len();
+        out.write_all(&chunk).await.map_err(failed)?;
+    }
+    out.flush().await.map_err(failed)?;
+    Ok((size > 0).then_some(file))
+}
+
+/// The restore form, read field by field in the form's order: the CSRF token
+/// first; the file is written to disk only then, and only when the server has
+/// room for the job (else nothing of it is kept).
 async fn start_restore(
     State(state): State<AppState>,
     signed: SignedIn,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let unreadable = |_| AppError::BadRequest {
-        message: Msg::BadJson,
-        detail: Some("the form could not be read".into()),
-        field: None,
-    };
     let (mut checked, mut passphrase, mut dry_run, mut all) = (false, String::new(), false, false);
-    let mut upload: Option<TempFile> = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+    let mut upload: Option<(Slot, Option<TempFile>)> = None;
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or_default() {
             "_csrf" => {
-                signed
-                    .visitor
-                    .check_csrf(Some(&field.text().await.map_err(unreadable)?))?;
+                signed.visitor.check_csrf(Some(&small_text(field).await?))?;
                 checked = true;
             }
-            "passphrase" => passphrase = field.text().await.map_err(unreadable)?,
+            "passphrase" => passphrase = small_text(field).await?,
             "dry_run" => dry_run = true,
             "all" => all = true,
-            "file" if checked => {
-                let file = TempFile::new("upload");
-                let mut out = tokio::fs::File::create(file.path())
-                    .await
-                    .map_err(|e| AppError::Internal(e.into()))?;
-                let mut size = 0;
-                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-                    size += chunk.len();
-                    out.write_all(&chunk)
-                        .await
-                        .map_err(|e| AppError::Internal(e.into()))?;
-                }
-                out.flush()
-                    .await
-                    .map_err(|e| AppError::Internal(e.into()))?;
-                upload = (size > 0).then_some(file);
+            "file" if checked && upload.is_none() => {
+                let Ok(slot) = state
+                    .backup_jobs
+                    .reserve(&signed.user.user_id, JobKind::Restore)
+                else {
+                    return Ok(busy(&state, &signed));
+                };
+                upload = Some((slot, save_upload(field).await?));
             }
             _ => {}
         }
@@ -237,7 +279,7 @@ async fn start_restore(
         return Err(AppError::Forbidden);
     }
     let l = signed.visitor.locale;
-    let Some(upload) = upload else {
+    let Some((slot, Some(upload))) = upload else {
         let errors = FormErrors {
             file: Some(l.t(Msg::BackupFileMissing)),
             ..FormErrors::default()
@@ -251,7 +293,7 @@ async fn start_restore(
     };
     let Ok(passphrase) = checked_passphrase(&passphrase) else {
         let errors = FormErrors {
-            restore_passphrase: Some(l.t(Msg::PasswordTooShort)),
+            restore_passphrase: Some(l.t(Msg::BackupPassphraseShort)),
             ..FormErrors::default()
         };
         return Ok(refused(
@@ -272,17 +314,12 @@ async fn start_restore(
         },
         create_users: everyone,
         dry_run,
+        untrusted: true,
     };
-    match state.backup_jobs.start_restore(
-        &state.platform,
-        &signed.user.user_id,
-        upload,
-        passphrase,
-        options,
-    ) {
-        Ok(id) => Ok(started(&id)),
-        Err(_busy) => Ok(busy(&state, &signed)),
-    }
+    let id = state
+        .backup_jobs
+        .start_restore(&state.platform, slot, upload, passphrase, options);
+    Ok(started(&id))
 }
 
 /// The job's card: for htmx (which polls it while it runs), or the page.
@@ -292,6 +329,13 @@ async fn job_status(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
+    // Ids are ours (nanoids): anything else is no job, and never goes into a header.
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::NotFound);
+    }
     if !headers.contains_key("hx-request") {
         return Ok(started(&id));
     }

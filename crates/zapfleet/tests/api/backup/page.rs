@@ -311,6 +311,22 @@ async fn backup_jobs_are_their_owners_alone() {
         upload(None, Some(b"x")).await.unwrap().status(),
         StatusCode::FORBIDDEN
     );
+    let oversized = bia
+        .client
+        .post(bia.url("/backup/restore"))
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(format!(
+            "--b\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{bia_csrf}\r\n--b\r\nContent-Disposition: form-data; name=\"passphrase\"\r\n\r\n{}\r\n--b--\r\n",
+            "x".repeat(100_000)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        oversized.status(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "a passphrase is not a file"
+    );
     let missing = upload(Some(&bia_csrf), None).await.unwrap();
     assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(

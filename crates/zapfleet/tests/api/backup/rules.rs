@@ -37,6 +37,7 @@ async fn restore_all(app: &TestApp, file: Vec<u8>, dry_run: bool) -> Result<Repo
         scope: Scope::All,
         create_users: true,
         dry_run,
+        untrusted: false,
     };
     restore(
         &app.platform,
@@ -69,13 +70,18 @@ fn owned_by(email: &'static str) -> impl Fn(&mut Value) {
 
 /// Gives every instance of the file another id (and provider-side name).
 fn new_ids(record: &mut Value) {
-    for field in ["instance", "instanceKey"] {
-        if let Some(Value::String(id)) = record.get(field) {
-            record[field] = format!("{id}-b").into();
-        }
+    if let Some(Value::String(id)) = record.get("instance") {
+        record["instance"] = format!("{id}-b").into();
     }
     if record["kind"] == "instance" {
         record["id"] = format!("{}-b", record["id"].as_str().unwrap()).into();
+        let key: String = record["instanceKey"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .rev()
+            .collect();
+        record["instanceKey"] = key.into();
     }
 }
 
@@ -185,12 +191,98 @@ async fn a_restore_over_a_server_holding_the_data_follows_the_rules(app: TestApp
         ]
     );
 
+    // A provider link without its token is not taken over (the key could name
+    // another server's instance at the provider): the instance comes back new,
+    // under a fresh provider-side name.
+    let keys = |file: &[u8]| -> Vec<String> {
+        super::records(file)
+            .unwrap()
+            .into_iter()
+            .filter_map(|record| match record {
+                zapfleet::services::backup::format::Record::Instance { instance_key, .. } => {
+                    Some(instance_key)
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let dora = "dora@loja.com.br";
+    let tokenless = edited(&file, |record| {
+        owned_by(dora)(record);
+        // Ids unlike the copies' above.
+        new_ids(record);
+        new_ids(record);
+        if record["kind"] == "instance" {
+            record["providerToken"] = Value::Null;
+        }
+    });
+    let report = restore_all(&app, tokenless.clone(), false).await.unwrap();
+    assert_eq!(report.instances, tally(2, 0, 0));
+    let dora_user = app
+        .store
+        .find_user_by_email(&Email::parse(dora).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let restored: Vec<String> = app
+        .store
+        .instances_for_backup(&dora_user.id, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|dump| {
+            assert_eq!(dump.provider_id, None);
+            dump.instance.instance_key.as_str().to_owned()
+        })
+        .collect();
+    assert!(
+        restored.iter().all(|key| !keys(&tokenless).contains(key)),
+        "fresh keys"
+    );
+
+    // Messages still owed are not restored (the old server may still send them).
+    let (mut reader, manifest) = zapfleet::services::backup::archive::Reader::open(
+        file.as_slice(),
+        passphrase(PASSPHRASE).unwrap(),
+    )
+    .unwrap();
+    let mut with_messages = Vec::new();
+    while let Some(record) = reader.next_record().unwrap() {
+        with_messages.push(serde_json::to_value(&record).unwrap());
+    }
+    let instance = with_messages
+        .iter()
+        .find(|r| r["kind"] == "instance")
+        .unwrap()["id"]
+        .clone();
+    let after = with_messages
+        .iter()
+        .position(|r| r["kind"] == "instance")
+        .unwrap()
+        + 1;
+    for (id, status) in [("owed-1", "queued"), ("done-1", "sent")] {
+        let message = serde_json::json!({"kind": "message", "instance": instance, "id": id, "direction": "out",
+            "peer": "5511966665555", "type": "text", "body": "Oi", "mediaUrl": null, "fileName": null,
+            "status": status, "providerMessageId": null, "idempotencyKey": null, "attempts": 1, "error": null,
+            "createdAt": "2026-11-30T00:00:00.000Z", "sentAt": null, "deliveredAt": null, "readAt": null});
+        with_messages.insert(after, message);
+    }
+    let records: Vec<_> = with_messages
+        .into_iter()
+        .map(|r| serde_json::from_value(r).unwrap())
+        .collect();
+    let report = restore_all(&app, super::backup_of(&manifest, &records), false)
+        .await
+        .unwrap();
+    assert_eq!(report.messages, tally(1, 0, 1));
+
     // Restoring one account of a file passes over the others, and the page's
     // restore (which may not create accounts) reports an account not here.
     let options = RestoreOptions {
         scope: Scope::User(Email::parse("dani@loja.com.br").unwrap()),
         create_users: false,
         dry_run: false,
+        untrusted: false,
     };
     let dani = edited(&file, owned_by("dani@loja.com.br"));
     let report = restore(

@@ -1,8 +1,9 @@
 //! The rules for an instance of a backup (see the module's documentation).
 
-use super::report::{Conflict, ConflictReason, Tally};
+use super::report::{ConflictReason, Tally};
 use super::state::{Restored, State, bad};
 use crate::domain::InstanceName;
+use crate::domain::instance_name::MAX_NAME_CHARS;
 use crate::services::backup::archive::BackupError;
 use crate::store::{Restore, RestoredInstance};
 
@@ -22,10 +23,7 @@ impl State<'_> {
             }
             Some(_) => {
                 self.report.instances.skipped += 1;
-                self.report.conflicts.push(Conflict {
-                    subject: label,
-                    reason: ConflictReason::OtherAccount,
-                });
+                self.report.conflict(label, ConflictReason::OtherAccount);
                 return Ok(Restored::No);
             }
             None => {}
@@ -39,28 +37,26 @@ impl State<'_> {
             .await?
         {
             self.report.instances.skipped += 1;
-            self.report.conflicts.push(Conflict {
-                subject: label,
-                reason: ConflictReason::ProviderInstanceTaken,
-            });
+            self.report
+                .conflict(label, ConflictReason::ProviderInstanceTaken);
             return Ok(Restored::No);
         }
         let original = instance.name.as_str().to_owned();
         let mut name = restored.instance.name.clone();
-        let mut number = 2;
+        // Numbers already tried for this name in this restore are not tried
+        // again: a file of thousands of same-named instances stays linear.
+        let tried = format!("{}\n{}", restored.instance.user_id, name.key());
+        let mut number = self.next_number.get(&tried).copied().unwrap_or(2);
         while restore
             .name_taken(&restored.instance.user_id, &name.key())
             .await?
         {
-            let candidate = format!("{original} ({number})");
-            name =
-                InstanceName::parse(&candidate).map_err(|_| bad(format!("name {candidate:?}")))?;
+            name = numbered(&original, number)?;
             number += 1;
         }
+        self.next_number.insert(tried, number);
         if name.as_str() != original {
-            self.report
-                .renamed
-                .push((original, name.as_str().to_owned()));
+            self.report.renamed(original, name.as_str().to_owned());
             restored.instance.name = name;
         }
         // A login in progress belongs to the server that showed it.
@@ -76,6 +72,15 @@ impl State<'_> {
         self.report.instances.created += 1;
         Ok(Restored::Yes)
     }
+}
+
+/// "name (n)", the name shortened so that it stays within the length limit.
+fn numbered(original: &str, number: u32) -> Result<InstanceName, BackupError> {
+    let suffix = format!(" ({number})");
+    let room = MAX_NAME_CHARS - suffix.chars().count();
+    let base: String = original.chars().take(room).collect();
+    let candidate = format!("{}{suffix}", base.trim_end());
+    InstanceName::parse(&candidate).map_err(|_| bad(format!("name {candidate:?}")))
 }
 
 /// A settings version as it is kept: the document of its time as it was
@@ -102,5 +107,19 @@ pub(super) fn tally(tally: &mut Tally, added: bool) {
         tally.created += 1;
     } else {
         tally.kept += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_numbered_name_stays_within_the_limit() {
+        assert_eq!(numbered("Loja", 2).unwrap().as_str(), "Loja (2)");
+        let long = "x".repeat(MAX_NAME_CHARS);
+        let name = numbered(&long, 12).unwrap();
+        assert_eq!(name.as_str().chars().count(), MAX_NAME_CHARS);
+        assert!(name.as_str().ends_with("x (12)"));
     }
 }

@@ -56,6 +56,9 @@ pub struct RestoreOptions {
     pub create_users: bool,
     /// Do everything, report it, and undo it.
     pub dry_run: bool,
+    /// The file comes from a web upload: it may ask for no more decryption
+    /// work than zapfleet writes (256 MiB rather than 1 GiB).
+    pub untrusted: bool,
 }
 
 /// Restores a backup from `input` (the encrypted file). The file is decrypted
@@ -76,27 +79,30 @@ pub async fn restore<R: Read + Send + 'static>(
         inner: input,
         read: read.clone(),
     };
+    let untrusted = options.untrusted;
     let reader = tokio::task::spawn_blocking(move || {
-        let mut reader = match Reader::open(input, passphrase) {
+        let opened = if untrusted {
+            Reader::open_untrusted(input, passphrase)
+        } else {
+            Reader::open(input, passphrase)
+        };
+        let mut reader = match opened {
             Ok((reader, _manifest)) => {
                 let _ = opened_tx.send(Ok(()));
                 reader
             }
             Err(error) => {
                 let _ = opened_tx.send(Err(error));
-                return;
+                return false;
             }
         };
+        // True once the end line was read and checked.
         loop {
             let next = reader.next_record().transpose();
-            let end = !matches!(next, Some(Ok(_)));
-            if let Some(item) = next
-                && sender.blocking_send(item).is_err()
-            {
-                return;
-            }
-            if end {
-                return;
+            let Some(item) = next else { return true };
+            let failed = item.is_err();
+            if sender.blocking_send(item).is_err() || failed {
+                return false;
             }
         }
     });
@@ -113,7 +119,13 @@ pub async fn restore<R: Read + Send + 'static>(
             progress(state.progress);
         }
     }
-    let _ = reader.await;
+    // Committing needs the end line checked: a reader that stopped otherwise
+    // (it cannot, short of a bug) must not leave half a file written.
+    if !matches!(reader.await, Ok(true)) {
+        return Err(BackupError::Damaged(
+            "the file was not read to its end".into(),
+        ));
+    }
     state.progress.bytes = read.load(Ordering::Relaxed);
     progress(state.progress);
     if options.dry_run {

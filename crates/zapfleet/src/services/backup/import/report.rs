@@ -45,6 +45,10 @@ impl ConflictReason {
     }
 }
 
+/// How many renames and conflicts a report lists one by one (a crafted file
+/// could make millions; the rest are counted).
+pub const LISTED: usize = 100;
+
 /// What a restore did (or, dry, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -61,14 +65,39 @@ pub struct Report {
     pub history: Tally,
     /// Messages.
     pub messages: Tally,
-    /// Instances restored under another name: (the backup's, the new one).
+    /// Instances restored under another name: (the backup's, the new one),
+    /// the first [`LISTED`] of them.
     pub renamed: Vec<(String, String)>,
-    /// What was skipped by a conflict rule, and why.
+    /// Renames beyond those listed.
+    pub more_renamed: u64,
+    /// What was skipped by a conflict rule, and why: the first [`LISTED`].
     pub conflicts: Vec<Conflict>,
+    /// Conflicts beyond those listed.
+    pub more_conflicts: u64,
     /// Instances whose provider webhook now points here.
     pub taken_over: u64,
     /// Instances the provider could not be reached for (retried in the background).
     pub not_yet_taken_over: Vec<String>,
     /// Nothing was written.
     pub dry_run: bool,
+}
+
+impl Report {
+    /// Notes a record a conflict rule kept out.
+    pub(super) fn conflict(&mut self, subject: String, reason: ConflictReason) {
+        if self.conflicts.len() < LISTED {
+            self.conflicts.push(Conflict { subject, reason });
+        } else {
+            self.more_conflicts += 1;
+        }
+    }
+
+    /// Notes an instance restored under another name.
+    pub(super) fn renamed(&mut self, from: String, to: String) {
+        if self.renamed.len() < LISTED {
+            self.renamed.push((from, to));
+        } else {
+            self.more_renamed += 1;
+        }
+    }
 }

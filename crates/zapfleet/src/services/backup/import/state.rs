@@ -3,10 +3,11 @@
 
 use super::RestoreOptions;
 use super::instances::{history_document, tally};
-use super::report::{Conflict, ConflictReason, Report};
+use super::report::{ConflictReason, Report};
+use crate::domain::instance_key::INSTANCE_KEY_LEN;
 use crate::domain::{
-    DayUsage, Email, Instance, InstanceId, InstanceKey, InstanceName, Phone, ProvisionState, Usage,
-    UserId,
+    DayUsage, Email, Instance, InstanceId, InstanceKey, InstanceName, MessageStatus, Phone,
+    ProvisionState, Usage, UserId,
 };
 use crate::i18n::Locale;
 use crate::services::backup::archive::BackupError;
@@ -29,8 +30,23 @@ pub(super) struct State<'a> {
     instances: HashMap<String, Restored>,
     /// Instances created, to take over after the commit.
     pub(super) created: Vec<InstanceId>,
+    /// The next number to try for a taken name, by account and name.
+    pub(super) next_number: HashMap<String, u32>,
     /// The counts so far.
     pub(super) progress: Progress,
+}
+
+/// A key as zapfleet makes them (a nanoid): the provider-side name.
+fn valid_key(key: &str) -> bool {
+    key.len() == INSTANCE_KEY_LEN
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// E.164 digits, as phones are stored.
+fn valid_phone(digits: &str) -> bool {
+    (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl<'a> State<'a> {
@@ -46,6 +62,7 @@ impl<'a> State<'a> {
             user: None,
             instances: HashMap::new(),
             created: Vec::new(),
+            next_number: HashMap::new(),
             progress: Progress::default(),
         }
     }
@@ -128,10 +145,8 @@ impl State<'_> {
                         }
                         None => {
                             self.report.users.skipped += 1;
-                            self.report.conflicts.push(Conflict {
-                                subject: email.clone(),
-                                reason: ConflictReason::AccountNotHere,
-                            });
+                            self.report
+                                .conflict(email.clone(), ConflictReason::AccountNotHere);
                             None
                         }
                     }
@@ -209,6 +224,34 @@ impl State<'_> {
                         Restored::No
                     }
                     Some(owner) => {
+                        // The provider link is taken over only whole: without its
+                        // token, the key could name another server's instance at
+                        // the provider, which adoption would then capture.
+                        let (instance_key, provider_id, provider_token, webhook_secret) =
+                            match (provider_id, provider_token) {
+                                (Some(provider_id), Some(token)) => {
+                                    if !valid_key(&instance_key) {
+                                        return Err(bad(format!("instance key {instance_key:?}")));
+                                    }
+                                    let secret =
+                                        webhook_secret.unwrap_or_else(|| nanoid::nanoid!(43));
+                                    (
+                                        InstanceKey::from_stored(instance_key),
+                                        Some(provider_id),
+                                        Some(token),
+                                        secret,
+                                    )
+                                }
+                                // A new provider instance: a new name and webhook secret for it.
+                                _ => (InstanceKey::generate(), None, None, nanoid::nanoid!(43)),
+                            };
+                        if phone.as_deref().is_some_and(|p| !valid_phone(p)) {
+                            return Err(bad(format!("phone {phone:?}")));
+                        }
+                        let settings = settings_in(self.platform, settings);
+                        if !settings.delays_valid() {
+                            return Err(bad(format!("the delays of instance {id}")));
+                        }
                         let instance = Instance {
                             id: InstanceId::from_raw(id.as_str()),
                             user_id: owner,
@@ -216,11 +259,11 @@ impl State<'_> {
                                 .map_err(|_| bad(format!("instance name {name:?}")))?,
                             phone: phone.as_deref().map(Phone::from_stored),
                             status,
-                            instance_key: InstanceKey::from_stored(instance_key),
+                            instance_key,
                             created_at,
                             updated_at,
                             last_connection,
-                            settings: settings_in(self.platform, settings),
+                            settings,
                             provision_state: ProvisionState::Pending,
                             provision_error: None,
                             profile_name,
@@ -230,9 +273,10 @@ impl State<'_> {
                         let restored = RestoredInstance {
                             provider_id,
                             token_sealed: provider_token.map(|t| self.platform.secrets.encrypt(&t)),
-                            webhook_secret_hash: webhook_secret.as_deref().map(secret_hash),
-                            webhook_secret_sealed: webhook_secret
-                                .map(|s| self.platform.secrets.encrypt(&s)),
+                            webhook_secret_hash: Some(secret_hash(&webhook_secret)),
+                            webhook_secret_sealed: Some(
+                                self.platform.secrets.encrypt(&webhook_secret),
+                            ),
                             instance,
                         };
                         self.instance_record(restore, restored).await?
@@ -335,7 +379,10 @@ impl State<'_> {
                 read_at,
             } => {
                 self.progress.messages += 1;
-                if self.instance(&instance)? {
+                // A message still owed could be sent twice (here and by the
+                // server it came from): only finished ones are restored.
+                let finished = !matches!(status, MessageStatus::Queued | MessageStatus::Sending);
+                if self.instance(&instance)? && finished {
                     let message = MessageDump {
                         id,
                         direction,
