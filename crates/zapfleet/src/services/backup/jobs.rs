@@ -122,13 +122,6 @@ pub struct Slot {
     permit: Option<OwnedSemaphorePermit>,
 }
 
-impl Slot {
-    /// The job's id.
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-}
-
 impl Drop for Slot {
     fn drop(&mut self) {
         if self.permit.is_some() {
