@@ -1,5 +1,6 @@
 //! One settings tree: defaults, then an optional TOML file, then the environment.
 
+use crate::client_ip::TrustedProxies;
 use crate::services::backup::Schedule;
 use crate::services::platform::Tuning;
 use crate::store::Retention;
@@ -49,6 +50,11 @@ pub struct Config {
     pub retention: Retention,
     /// Backups `serve` takes by itself (`ZAPFLEET_BACKUP_DIR`…), if any.
     pub backups: Option<Schedule>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`ZAPFLEET_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
+    /// The code the first sign-up must type (`ZAPFLEET_SETUP_TOKEN`); without it,
+    /// a server listening beyond loopback makes one up and logs it.
+    pub setup_token: Option<String>,
 }
 
 /// The TOML file's keys; all optional.
@@ -73,6 +79,8 @@ struct FileConfig {
     backup_every: Option<String>,
     backup_keep: Option<usize>,
     backup_with_messages: Option<bool>,
+    trusted_proxies: Option<String>,
+    setup_token: Option<String>,
 }
 
 /// The default listen address.
@@ -197,9 +205,22 @@ impl Config {
                 })
             }
         };
+        let trusted_proxies = env("ZAPFLEET_TRUSTED_PROXIES")
+            .or(from_file.trusted_proxies)
+            .unwrap_or_default();
+        let trusted_proxies = TrustedProxies::parse(&trusted_proxies).map_err(|bad| {
+            anyhow::anyhow!(
+                "ZAPFLEET_TRUSTED_PROXIES: {bad:?} is not an address or block like 10.0.0.0/8"
+            )
+        })?;
         Ok(Self {
             retention,
             backups,
+            trusted_proxies,
+            setup_token: env("ZAPFLEET_SETUP_TOKEN")
+                .or(from_file.setup_token)
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
             listen: env("ZAPFLEET_LISTEN")
                 .or(from_file.listen)
                 .unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),

@@ -5,10 +5,21 @@ use axum::http::HeaderValue;
 use axum::http::header::COOKIE;
 use axum::http::request::Parts;
 
-/// The session cookie: a random secret; the database keeps its SHA-256.
-pub const SESSION_COOKIE: &str = "zf_session";
-/// The CSRF cookie (double submit).
-pub const CSRF_COOKIE: &str = "zf_csrf";
+/// The session cookie's name: a random secret; the database keeps its SHA-256.
+/// Over https it carries the `__Host-` prefix, so a neighbouring subdomain
+/// cannot plant or shadow it.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-zf_session"
+    } else {
+        "zf_session"
+    }
+}
+
+/// The name of the cookie holding the CSRF token of visitors not signed in.
+pub fn csrf_cookie(secure: bool) -> &'static str {
+    if secure { "__Host-zf_csrf" } else { "zf_csrf" }
+}
 
 /// A cookie's value from the request.
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {

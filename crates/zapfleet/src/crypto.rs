@@ -21,6 +21,8 @@ pub struct DecryptError;
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: XChaCha20Poly1305,
+    /// The root of keys derived for other purposes (never the cipher's key).
+    derivation: [u8; 32],
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -40,6 +42,15 @@ pub fn sha256_hex(secret: &str) -> String {
         .collect()
 }
 
+/// Compares two secrets in constant time (for their common length).
+pub fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
 /// Fresh random bytes from the operating system.
 pub fn random_bytes<const N: usize>() -> [u8; N] {
     let mut bytes = [0_u8; N];
@@ -55,7 +66,26 @@ impl SecretBox {
     pub fn new(key: &[u8; 32]) -> Self {
         #[allow(clippy::expect_used)]
         let cipher = XChaCha20Poly1305::new_from_slice(key).expect("32-byte key");
-        Self { cipher }
+        let derivation = {
+            use sha2::{Digest, Sha256};
+            Sha256::new()
+                .chain_update(b"zapfleet derived keys\0")
+                .chain_update(key)
+                .finalize()
+                .into()
+        };
+        Self { cipher, derivation }
+    }
+
+    /// A key for one purpose (`label`), derived from the server's key: the
+    /// same on every server sharing the key, useless for decrypting anything.
+    pub fn derived_key(&self, label: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::new()
+            .chain_update(self.derivation)
+            .chain_update(label.as_bytes())
+            .finalize()
+            .into()
     }
 
     /// `v1:` + base64(nonce ‖ ciphertext ‖ tag).

@@ -52,6 +52,9 @@ pub enum AppError {
         /// What is wrong, for people.
         message: Msg,
     },
+    /// 429: too many attempts from this client; try again later.
+    #[error("too many requests")]
+    TooManyRequests,
     /// 413: body over the limit.
     #[error("payload too large")]
     PayloadTooLarge,
@@ -90,6 +93,7 @@ impl AppError {
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            Self::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Self::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
@@ -111,6 +115,7 @@ impl AppError {
             Self::NotFound => Msg::NotFound,
             Self::MethodNotAllowed => Msg::MethodNotAllowed,
             Self::PayloadTooLarge => Msg::PayloadTooLarge,
+            Self::TooManyRequests => Msg::TooManyAttempts,
             Self::UnsupportedMediaType => Msg::UnsupportedMediaType,
             Self::Unavailable(_) => Msg::DatabaseUnavailable,
             Self::Provider(ProviderError::Timeout) => Msg::ProviderTimeout,
@@ -238,6 +243,8 @@ impl From<StoreError> for AppError {
                 field: "email",
                 message: Msg::EmailTaken,
             },
+            // A first sign-up raced another one and lost: sign-ups are closed.
+            StoreError::Conflict(Unique::FirstAccount) => Self::Forbidden,
             StoreError::Conflict(Unique::IdempotencyKey) => Self::Conflict {
                 field: "idempotencyKey",
                 message: Msg::Conflict,
@@ -281,6 +288,7 @@ impl From<PasswordError> for Msg {
         match error {
             PasswordError::TooShort => Msg::PasswordTooShort,
             PasswordError::TooLong => Msg::PasswordTooLong,
+            PasswordError::Common => Msg::PasswordCommon,
         }
     }
 }

@@ -143,6 +143,10 @@ catalog! {
     BadCredentials => "E-mail ou senha incorretos.", "Wrong e-mail or password.";
     TooManyAttempts => "Muitas tentativas. Espere alguns minutos e tente de novo.", "Too many attempts. Wait a few minutes and try again.";
     SignupsClosed => "Novas contas estão fechadas neste servidor.", "Sign-ups are closed on this server.";
+    PasswordCommon => "Essa senha é conhecida demais e seria adivinhada logo. Escolha outra.", "This password is too well known and would be guessed quickly. Choose another.";
+    SignUpRefused => "Não foi possível criar a conta com esses dados. Se você já tem conta, entre.", "The account could not be created with these details. If you already have an account, sign in.";
+    SetupTokenLabel => "Código de instalação (mostrado no log do servidor)", "Setup code (shown in the server's log)";
+    SetupTokenInvalid => "Código de instalação incorreto. Ele aparece no log do servidor na primeira partida.", "Wrong setup code. It is in the server's log from its first start.";
     CsrfFailed => "O formulário expirou. Recarregue a página e tente de novo.", "The form expired. Reload the page and try again.";
     NewInstance => "Nova Instância", "New instance";
     NameLabel => "Nome", "Name";

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod client_ip;
 pub mod clock;
 pub mod config;
 pub mod cookies;
@@ -18,6 +19,7 @@ pub mod crypto;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod http_headers;
 pub mod i18n;
 pub mod metrics;
 pub mod services;

@@ -7,13 +7,14 @@ use crate::config::{Config, redact_url};
 use crate::crypto::{SecretBox, load_or_create_key};
 use crate::error::AppError;
 use crate::events::EventHub;
+use crate::http_headers;
 use crate::metrics::{self, Metrics};
 use crate::services::connection::reconcile;
 use crate::services::platform::{Platform, PretendPhone};
 use crate::services::upgrade;
 use crate::state::{AppState, WebConfig};
 use crate::store::Store;
-use crate::web::{self, RateLimiter};
+use crate::web;
 use crate::workers;
 use anyhow::Context;
 use axum::Router;
@@ -96,7 +97,8 @@ impl Application {
         let web = WebConfig {
             secure_cookies: platform.public_url.starts_with("https://"),
             sandbox_url: sandbox.as_ref().map(SandboxServer::url),
-            sign_in_limiter: RateLimiter::default(),
+            trusted_proxies: config.trusted_proxies.clone(),
+            setup_token: setup_token(config, &platform, addr).await?,
         };
         let state = AppState {
             platform,
@@ -173,6 +175,29 @@ impl Application {
         store.close().await;
         served
     }
+}
+
+/// The code the first sign-up must type: the configured one, or — while the
+/// server has no account and listens beyond loopback, where a stranger could
+/// sign up first — a new one, logged for the operator.
+async fn setup_token(
+    config: &Config,
+    platform: &Platform,
+    addr: SocketAddr,
+) -> anyhow::Result<Option<String>> {
+    if platform.store.has_users().await? {
+        return Ok(config.setup_token.clone());
+    }
+    let token = match &config.setup_token {
+        Some(token) => token.clone(),
+        None if addr.ip().is_loopback() => return Ok(None),
+        None => nanoid::nanoid!(24),
+    };
+    tracing::warn!(
+        setup_code = %token,
+        "no account yet: the first sign-up at /signup must type this setup code"
+    );
+    Ok(Some(token))
 }
 
 /// Opens the database and applies the migrations. (The upgrade step that needs
@@ -258,6 +283,10 @@ pub fn router(state: AppState) -> Router {
                 .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
                 .layer(default_header(header::REFERRER_POLICY, "no-referrer")),
         )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http_headers::protect,
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn_with_state(
             state.metrics.clone(),

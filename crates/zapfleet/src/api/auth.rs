@@ -1,7 +1,7 @@
 //! Who is calling: `Authorization: Bearer <api token>`, or the browser's session
 //! for reads (the pages' live events).
 
-use crate::cookies::{SESSION_COOKIE, cookie};
+use crate::cookies::{cookie, session_cookie};
 use crate::domain::UserId;
 use crate::error::AppError;
 use crate::services::{accounts, tokens};
@@ -33,7 +33,8 @@ impl FromRequestParts<AppState> for AuthUser {
             // The browser's session also opens reads (the page's live events);
             // changes need a token, so a cross-site form can never make one.
             let safe = parts.method == Method::GET || parts.method == Method::HEAD;
-            if let Some(secret) = cookie(parts, SESSION_COOKIE).filter(|_| safe)
+            if let Some(secret) =
+                cookie(parts, session_cookie(state.web.secure_cookies)).filter(|_| safe)
                 && let Some(user) = accounts::session_user(&state.platform, secret).await?
             {
                 return Ok(Self {

@@ -65,6 +65,34 @@ pub enum PasswordError {
     /// Over [`Password::MAX_CHARS`] characters (hashing cost is bounded).
     #[error("password is longer than 1024 characters")]
     TooLong,
+    /// Among the passwords tried first by anyone guessing, or one character repeated.
+    #[error("password is too common")]
+    Common,
+}
+
+/// Guessed first by anyone trying; one per line, lower-cased, `#` comments.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Whether a password is on the common list (case-insensitive), or one
+/// character repeated, or a run of consecutive digits.
+fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if first.is_some_and(|c| chars.all(|other| other == c)) {
+        return true;
+    }
+    let digits: Vec<u32> = lower.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() == lower.chars().count()
+        && digits
+            .windows(2)
+            .all(|w| (w[0] + 1) % 10 == w[1] || w[1] + 1 == w[0])
+    {
+        return true;
+    }
+    COMMON_PASSWORDS
+        .lines()
+        .any(|line| !line.starts_with('#') && line.trim() == lower)
 }
 
 impl Password {
@@ -80,6 +108,8 @@ impl Password {
             Err(PasswordError::TooShort)
         } else if chars > Self::MAX_CHARS {
             Err(PasswordError::TooLong)
+        } else if is_common(input) {
+            Err(PasswordError::Common)
         } else {
             Ok(Self(input.to_owned()))
         }
@@ -159,6 +189,20 @@ mod tests {
             Password::parse(&"x".repeat(1025)).unwrap_err(),
             PasswordError::TooLong
         );
+        for common in [
+            "12345678",
+            "Senha123",
+            "PASSWORD",
+            "aaaaaaaaa",
+            "9876543210",
+            "flamengo",
+        ] {
+            assert_eq!(
+                Password::parse(common).unwrap_err(),
+                PasswordError::Common,
+                "{common}"
+            );
+        }
         let password = Password::parse("correct horse").unwrap();
         assert_eq!(format!("{password:?}"), "Password(***)");
     }

@@ -20,6 +20,7 @@ pub mod message;
 pub mod phone;
 pub mod settings;
 pub mod stats;
+pub mod throttle;
 pub mod timestamp;
 pub mod transition;
 
@@ -38,4 +39,5 @@ pub use phone::{Phone, PhoneError};
 pub use settings::InstanceSettings;
 pub use stats::{DayUsage, Usage};
 pub use text_enum::UnknownValue;
+pub use throttle::ThrottlePolicy;
 pub use timestamp::Timestamp;

@@ -2,14 +2,16 @@
 //! language switch, and what the administrator manages.
 
 use super::platform::Platform;
+use super::throttle;
 use crate::crypto::sha256_hex;
-use crate::domain::{Email, Password, UserId};
+use crate::domain::{Email, Password, Timestamp, UserId};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::store::NewUser;
 pub use crate::store::{SessionUser, UserRecord};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use std::net::IpAddr;
 use tokio::sync::OnceCell;
 
 /// Browser sessions last 30 days.
@@ -66,6 +68,7 @@ async fn new_user(
     password: &str,
     is_admin: bool,
     admin_if_first: bool,
+    only_if_first: bool,
 ) -> Result<UserRecord, AppError> {
     let email = Email::parse(email).map_err(|e| AppError::invalid("email", e))?;
     let password = Password::parse(password).map_err(|e| AppError::invalid("password", e))?;
@@ -75,6 +78,7 @@ async fn new_user(
         password_hash,
         is_admin,
         admin_if_first,
+        only_if_first,
     };
     Ok(platform.store.insert_user(new, platform.now()).await?)
 }
@@ -86,7 +90,7 @@ pub async fn create_user(
     password: &str,
     is_admin: bool,
 ) -> Result<UserRecord, AppError> {
-    new_user(platform, email, password, is_admin, false).await
+    new_user(platform, email, password, is_admin, false, false).await
 }
 
 /// The account with this e-mail; 404 if there is none.
@@ -137,14 +141,32 @@ async fn start_session(platform: &Platform, user: &UserId) -> Result<NewSession,
     Ok(NewSession { secret })
 }
 
-/// Signs in: a session for the right password of an enabled account; `None`
-/// for a wrong e-mail or password or a disabled account (the same answer, in
-/// the same time). A database failure is an error, never "wrong password".
+/// How a sign-in ended.
+#[derive(Debug)]
+pub enum SignIn {
+    /// The right password of an enabled account: a new session.
+    Session(NewSession),
+    /// A wrong e-mail or password, or a disabled account (the same answer, in
+    /// the same time).
+    Refused,
+    /// Too many failures from this client for this e-mail (or from this
+    /// client at all): try again at that time. The password was not checked.
+    Wait(Timestamp),
+}
+
+/// Signs in from `client`. Only failures count against the limits, and per
+/// client address, so nobody can lock an owner out from elsewhere. A database
+/// failure is an error, never "wrong password".
 pub async fn sign_in(
     platform: &Platform,
     email: &str,
     password: &str,
-) -> Result<Option<NewSession>, AppError> {
+    client: IpAddr,
+) -> Result<SignIn, AppError> {
+    let passed = match throttle::enter(platform, throttle::sign_in_gates(client, email)).await? {
+        Ok(passed) => passed,
+        Err(until) => return Ok(SignIn::Wait(until)),
+    };
     let user = match Email::parse(email) {
         Ok(email) => platform.store.find_user_by_email(&email).await?,
         Err(_) => None,
@@ -155,23 +177,76 @@ pub async fn sign_in(
     };
     let valid = verify_password(password, hash).await;
     match user {
-        Some(user) if valid && !user.disabled => Ok(Some(start_session(platform, &user.id).await?)),
-        _ => Ok(None),
+        Some(user) if valid && !user.disabled => {
+            throttle::succeeded(platform, passed, true).await?;
+            Ok(SignIn::Session(start_session(platform, &user.id).await?))
+        }
+        _ => {
+            throttle::failed(platform, passed).await?;
+            Ok(SignIn::Refused)
+        }
     }
 }
 
+/// A sign-up from the page.
+#[derive(Debug, Clone, Copy)]
+pub struct SignUp<'a> {
+    /// The e-mail typed.
+    pub email: &'a str,
+    /// The password typed.
+    pub password: &'a str,
+    /// The setup code typed, if the page asked for one.
+    pub setup_token: Option<&'a str>,
+    /// Where the request came from (sign-ups are limited per address).
+    pub client: IpAddr,
+}
+
 /// Creates an account from the sign-up page and signs it in. The server's first
-/// account administers it (decided atomically by the store); later ones need
-/// sign-ups to be open.
+/// account administers it (decided atomically by the store) and needs the setup
+/// code when the server has one; later ones need sign-ups to be opened by an
+/// administrator. An e-mail already taken gets the same answer as other refusals,
+/// so the page does not tell who has an account.
 pub async fn sign_up(
     platform: &Platform,
-    email: &str,
-    password: &str,
+    setup_token: Option<&str>,
+    form: SignUp<'_>,
 ) -> Result<NewSession, AppError> {
-    if platform.store.has_users().await? && !signups_open(platform).await? {
+    let passed = match throttle::enter(platform, throttle::sign_up_gates(form.client)).await? {
+        Ok(passed) => passed,
+        Err(_) => return Err(AppError::TooManyRequests),
+    };
+    // Every attempt counts, successful or not: accounts are not made in bulk.
+    throttle::failed(platform, passed).await?;
+    let open = signups_open(platform).await?;
+    let first = !platform.store.has_users().await?;
+    if !first && !open {
         return Err(AppError::Forbidden);
     }
-    let user = new_user(platform, email, password, false, true).await?;
+    if first
+        && let Some(expected) = setup_token
+        && !form
+            .setup_token
+            .is_some_and(|given| crate::crypto::same_text(given.trim(), expected))
+    {
+        return Err(AppError::invalid("setup", Msg::SetupTokenInvalid));
+    }
+    // While closed, only the first account gets in, decided by the store.
+    let only_if_first = !open;
+    let user = match new_user(
+        platform,
+        form.email,
+        form.password,
+        false,
+        true,
+        only_if_first,
+    )
+    .await
+    {
+        Err(AppError::Conflict { field: "email", .. }) => {
+            return Err(AppError::invalid("email", Msg::SignUpRefused));
+        }
+        other => other?,
+    };
     start_session(platform, &user.id).await
 }
 
@@ -232,9 +307,15 @@ pub async fn set_disabled(
     }
 }
 
-/// Whether new accounts may sign up (the first one always may).
+/// Whether the server has any account yet.
+pub async fn has_accounts(platform: &Platform) -> Result<bool, AppError> {
+    Ok(platform.store.has_users().await?)
+}
+
+/// Whether new accounts may sign up. The first one always may; after it,
+/// sign-ups stay closed until an administrator opens them.
 pub async fn signups_open(platform: &Platform) -> Result<bool, AppError> {
-    Ok(platform.store.setting(SIGNUPS_OPEN).await?.as_deref() != Some("false"))
+    Ok(platform.store.setting(SIGNUPS_OPEN).await?.as_deref() == Some("true"))
 }
 
 /// An administrator opens or closes sign-ups.

@@ -16,6 +16,7 @@ pub mod settings;
 pub mod ssrf;
 pub mod stats;
 pub mod status;
+pub mod throttle;
 pub mod tokens;
 pub mod upgrade;
 pub mod webhooks;

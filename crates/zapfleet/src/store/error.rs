@@ -17,6 +17,8 @@ pub enum Unique {
     IdempotencyKey,
     /// A message with this WhatsApp id exists on the instance.
     ProviderMessageId,
+    /// Only the server's first account may be created this way, and it exists.
+    FirstAccount,
     /// A primary key or another rule.
     Other,
 }

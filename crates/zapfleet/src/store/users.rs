@@ -63,6 +63,9 @@ pub struct NewUser {
     pub is_admin: bool,
     /// Admin rights if this is the server's first account (web sign-up).
     pub admin_if_first: bool,
+    /// Create it only as the server's first account (a sign-up while sign-ups
+    /// are closed: of several at once, one gets in).
+    pub only_if_first: bool,
 }
 
 /// The `app_setting` key claimed by the first account ever created.
@@ -102,6 +105,9 @@ impl Store {
             )
             .await?
             == 1;
+        if !first && new.only_if_first {
+            return Err(StoreError::Conflict(super::Unique::FirstAccount));
+        }
         if first && new.admin_if_first && !new.is_admin {
             tx.execute(
                 Sql::new(r#"UPDATE "user" SET "isAdmin" = $1 WHERE id = $2"#)
@@ -152,13 +158,16 @@ impl Store {
     }
 
     /// Disables or re-enables an account; `false` if there is no such user.
+    /// Disabling also ends its browser sessions and revokes its API tokens, in
+    /// the same transaction: re-enabling must not bring old credentials back.
     pub async fn set_user_disabled(
         &self,
         user: &UserId,
         disabled: bool,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
-        let changed = self
+        let mut tx = self.begin().await?;
+        let changed = tx
             .execute(
                 Sql::new(r#"UPDATE "user" SET disabled = $1, "updatedAt" = $2 WHERE id = $3"#)
                     .bind(disabled)
@@ -166,6 +175,19 @@ impl Store {
                     .bind(user),
             )
             .await?;
+        if disabled && changed > 0 {
+            tx.execute(Sql::new(r#"DELETE FROM web_session WHERE "userId" = $1"#).bind(user))
+                .await?;
+            tx.execute(
+                Sql::new(
+                    r#"UPDATE api_token SET "revokedAt" = $1 WHERE "userId" = $2 AND "revokedAt" IS NULL"#,
+                )
+                .bind(now)
+                .bind(user),
+            )
+            .await?;
+        }
+        tx.commit().await?;
         Ok(changed > 0)
     }
 

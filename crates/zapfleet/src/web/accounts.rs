@@ -2,21 +2,22 @@
 
 use super::session::{SignedIn, Visitor};
 use super::{PageCtx, message_page, render};
-use crate::cookies::{SESSION_COOKIE, cookie, set_cookie};
+use crate::client_ip::ClientIp;
+use crate::cookies::{cookie, csrf_cookie, session_cookie, set_cookie};
 use crate::error::AppError;
 use crate::i18n::Msg;
-use crate::services::accounts::{self, NewSession, SESSION_DAYS};
+use crate::services::accounts::{self, NewSession, SESSION_DAYS, SignIn, SignUp};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
+use axum::http::header::RETRY_AFTER;
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,6 +36,9 @@ struct AccountPage {
     error: Option<&'static str>,
     email_error: Option<&'static str>,
     password_error: Option<&'static str>,
+    /// The first account must type the setup code printed in the log.
+    setup_needed: bool,
+    setup_error: Option<&'static str>,
 }
 
 impl AccountPage {
@@ -46,6 +50,8 @@ impl AccountPage {
             error: None,
             email_error: None,
             password_error: None,
+            setup_needed: false,
+            setup_error: None,
         }
     }
 }
@@ -55,6 +61,7 @@ impl AccountPage {
 struct Credentials {
     email: String,
     password: String,
+    setup: Option<String>,
     _csrf: String,
 }
 
@@ -65,32 +72,67 @@ async fn sign_in_page(State(state): State<AppState>, visitor: Visitor) -> Respon
     render(&AccountPage::new(PageCtx::new(&visitor, &state), false))
 }
 
-async fn sign_up_page(State(state): State<AppState>, visitor: Visitor) -> Response {
+async fn sign_up_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+) -> Result<Response, AppError> {
     if visitor.user.is_some() {
-        return Redirect::to("/").into_response();
+        return Ok(Redirect::to("/").into_response());
     }
-    render(&AccountPage::new(PageCtx::new(&visitor, &state), true))
+    let mut template = AccountPage::new(PageCtx::new(&visitor, &state), true);
+    template.setup_needed = setup_needed(&state).await?;
+    Ok(render(&template))
 }
 
-/// Hands a new session's secret to the browser, and goes home.
+/// Whether the sign-up form asks for the setup code (no account yet, and the
+/// server has a code).
+async fn setup_needed(state: &AppState) -> Result<bool, AppError> {
+    Ok(state.web.setup_token.is_some() && !accounts::has_accounts(&state.platform).await?)
+}
+
+/// "Too many attempts", with `Retry-After` when the wait is known.
+fn too_many(page: PageCtx, title: Msg, retry_after_secs: Option<i64>) -> Response {
+    let mut response = message_page(
+        page,
+        StatusCode::TOO_MANY_REQUESTS,
+        title,
+        Msg::TooManyAttempts,
+    );
+    if let Some(seconds) = retry_after_secs {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    }
+    response
+}
+
+/// Hands a new session's secret to the browser, and goes home. The anonymous
+/// CSRF cookie is dropped: from now on the token is derived from the session,
+/// so one planted before sign-in is worth nothing after it.
 fn with_session(state: &AppState, session: &NewSession) -> Response {
+    let secure = state.web.secure_cookies;
     let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(
+    let headers = response.headers_mut();
+    headers.append(
         SET_COOKIE,
         set_cookie(
-            SESSION_COOKIE,
+            session_cookie(secure),
             &session.secret,
             SESSION_DAYS * 86_400,
-            state.web.secure_cookies,
+            secure,
             "Lax",
         ),
+    );
+    headers.append(
+        SET_COOKIE,
+        set_cookie(csrf_cookie(secure), "", 0, secure, "Strict"),
     );
     response
 }
 
 async fn sign_in(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(client): ClientIp,
     visitor: Visitor,
     Form(form): Form<Credentials>,
 ) -> Result<Response, AppError> {
@@ -103,19 +145,13 @@ async fn sign_in(
             Msg::CsrfFailed,
         ));
     }
-    let email = form.email.trim().to_lowercase();
-    let limiter = &state.web.sign_in_limiter;
-    if !limiter.allow(&format!("ip:{}", peer.ip())) || !limiter.allow(&format!("email:{email}")) {
-        return Ok(message_page(
-            page,
-            StatusCode::TOO_MANY_REQUESTS,
-            Msg::SignInTitle,
-            Msg::TooManyAttempts,
-        ));
-    }
-    match accounts::sign_in(&state.platform, &form.email, &form.password).await? {
-        Some(session) => Ok(with_session(&state, &session)),
-        None => {
+    match accounts::sign_in(&state.platform, &form.email, &form.password, client).await? {
+        SignIn::Session(session) => Ok(with_session(&state, &session)),
+        SignIn::Wait(until) => {
+            let seconds = (until.millis_since(state.platform.now()) + 999) / 1000;
+            Ok(too_many(page, Msg::SignInTitle, Some(seconds)))
+        }
+        SignIn::Refused => {
             let mut template = AccountPage::new(page, false);
             template.email = form.email;
             template.error = Some(visitor.locale.t(Msg::BadCredentials));
@@ -126,6 +162,7 @@ async fn sign_in(
 
 async fn sign_up(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     visitor: Visitor,
     Form(form): Form<Credentials>,
 ) -> Result<Response, AppError> {
@@ -139,8 +176,16 @@ async fn sign_up(
             Msg::CsrfFailed,
         ));
     }
-    match accounts::sign_up(&state.platform, &form.email, &form.password).await {
+    let attempt = SignUp {
+        email: &form.email,
+        password: &form.password,
+        setup_token: form.setup.as_deref(),
+        client,
+    };
+    let setup_token = state.web.setup_token.as_deref();
+    match accounts::sign_up(&state.platform, setup_token, attempt).await {
         Ok(session) => Ok(with_session(&state, &session)),
+        Err(AppError::TooManyRequests) => Ok(too_many(page, Msg::SignUpTitle, None)),
         Err(AppError::Forbidden) => Ok(message_page(
             page,
             StatusCode::FORBIDDEN,
@@ -150,11 +195,12 @@ async fn sign_up(
         Err(AppError::Invalid { field, message }) | Err(AppError::Conflict { field, message }) => {
             let mut template = AccountPage::new(page, true);
             template.email = form.email;
+            template.setup_needed = setup_needed(&state).await?;
             let text = Some(l.t(message));
-            if field == "password" {
-                template.password_error = text;
-            } else {
-                template.email_error = text;
+            match field {
+                "password" => template.password_error = text,
+                "setup" => template.setup_error = text,
+                _ => template.email_error = text,
             }
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&template)).into_response())
         }
@@ -175,13 +221,14 @@ async fn sign_out(
     Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     visitor.check_csrf(Some(&form._csrf))?;
-    if let Some(secret) = cookie(&parts, SESSION_COOKIE) {
+    let secure = state.web.secure_cookies;
+    if let Some(secret) = cookie(&parts, session_cookie(secure)) {
         accounts::sign_out(&state.platform, secret).await?;
     }
     let mut response = Redirect::to("/signin").into_response();
     response.headers_mut().append(
         SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, state.web.secure_cookies, "Lax"),
+        set_cookie(session_cookie(secure), "", 0, secure, "Lax"),
     );
     Ok(response)
 }

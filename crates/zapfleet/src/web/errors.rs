@@ -34,6 +34,7 @@ pub async fn as_pages(State(state): State<AppState>, request: Request, next: Nex
             user: None,
             csrf: String::new(),
             csrf_cookie: false,
+            cross_site: false,
             csrf_header: None,
             locale: crate::i18n::current_locale(),
         },

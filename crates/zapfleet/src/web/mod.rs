@@ -7,7 +7,6 @@ mod backup;
 mod charts;
 mod errors;
 mod instances;
-mod rate_limit;
 pub mod session;
 
 use crate::error::AppError;
@@ -18,7 +17,6 @@ use axum::Router;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-pub use rate_limit::RateLimiter;
 use session::Visitor;
 
 /// What every page's layout shows.

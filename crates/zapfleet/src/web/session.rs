@@ -1,13 +1,19 @@
 //! Who is browsing (their session and language), and CSRF protection.
 //!
 //! The session cookie holds a random secret; the database keeps its SHA-256.
-//! Every form and htmx request carries the CSRF token of the CSRF cookie (double
-//! submit: a field `_csrf` or the `X-CSRF-Token` header must equal the cookie).
+//! Every form and htmx request carries a CSRF token (a field `_csrf` or the
+//! `X-CSRF-Token` header). For a signed-in visitor the token is an HMAC of the
+//! session secret under a key derived from the server's key: bound to the
+//! session, new at every sign-in, never stored. Before sign-in it is the random
+//! value of the CSRF cookie (double submit). Independently, a request the
+//! browser marks as cross-site (`Sec-Fetch-Site`) or whose `Origin` is not this
+//! server is refused.
 
-use crate::cookies::{CSRF_COOKIE, SESSION_COOKIE, cookie, set_cookie};
+use crate::cookies::{cookie, csrf_cookie, session_cookie, set_cookie};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::services::accounts::{self, SessionUser};
+use crate::services::forwarding::hmac_sha256;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::HeaderValue;
@@ -24,7 +30,8 @@ pub struct CsrfToken(pub String);
 /// `_csrf` field in the handler, since the body is read there).
 pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let existing = cookie(&parts, CSRF_COOKIE)
+    let name = csrf_cookie(state.web.secure_cookies);
+    let existing = cookie(&parts, name)
         .filter(|v| v.len() >= 32)
         .map(str::to_owned);
     let token = existing.clone().unwrap_or_else(|| nanoid::nanoid!(43));
@@ -35,7 +42,7 @@ pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -
         response.headers_mut().append(
             SET_COOKIE,
             set_cookie(
-                CSRF_COOKIE,
+                name,
                 &token,
                 365 * 86_400,
                 state.web.secure_cookies,
@@ -46,13 +53,34 @@ pub async fn csrf(State(state): State<AppState>, request: Request, next: Next) -
     response
 }
 
-/// Compares in constant time.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0, |acc, (x, y)| acc | (x ^ y))
-            == 0
+/// The CSRF token of a session: an HMAC of its secret (43 base64url characters).
+fn session_csrf(state: &AppState, session_secret: &str) -> String {
+    use base64::Engine;
+    let key = state.platform.secrets.derived_key("csrf");
+    let mac = hmac_sha256(&key, session_secret.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac)
+}
+
+/// Whether the browser says the request comes from another site. Browsers
+/// that send `Sec-Fetch-Site` are believed (`cross-site`/`same-site` are
+/// refused). Older ones are judged by `Origin`: one that is neither the public
+/// URL's nor the requested host's (a proxy may rewrite `Host`, hence both) is
+/// refused. `Origin: null` is what our own `no-referrer` policy makes browsers
+/// send for our forms, so it proves nothing either way; the token still must match.
+fn from_elsewhere(parts: &Parts, public_url: &str) -> bool {
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = header("sec-fetch-site") {
+        return matches!(site, "cross-site" | "same-site");
+    }
+    match header("origin") {
+        None | Some("null") => false,
+        Some(origin) => {
+            let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+            let public = public_url.trim_end_matches('/');
+            !origin.eq_ignore_ascii_case(public)
+                && !header("host").is_some_and(|host| origin_host.eq_ignore_ascii_case(host))
+        }
+    }
 }
 
 /// Who is browsing: maybe signed in, always with a CSRF token and a language.
@@ -62,8 +90,11 @@ pub struct Visitor {
     pub user: Option<SessionUser>,
     /// The CSRF token to put in forms.
     pub csrf: String,
-    /// Whether the browser already had the CSRF cookie (a form can only match if so).
+    /// Whether the token can match: the visitor is signed in, or the browser
+    /// already had the CSRF cookie.
     pub csrf_cookie: bool,
+    /// The browser says the request comes from another site.
+    pub cross_site: bool,
     /// The `X-CSRF-Token` header, for htmx requests.
     pub csrf_header: Option<String>,
     /// The page language: the user's choice, else `Accept-Language`.
@@ -77,7 +108,11 @@ impl Visitor {
             .filter(|t| !t.is_empty())
             .or(self.csrf_header.as_deref())
             .unwrap_or_default();
-        if self.csrf_cookie && !self.csrf.is_empty() && same(&self.csrf, submitted) {
+        if !self.cross_site
+            && self.csrf_cookie
+            && !self.csrf.is_empty()
+            && crate::crypto::same_text(&self.csrf, submitted)
+        {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -86,9 +121,25 @@ impl Visitor {
 
     /// The visitor of a request (one session lookup when a session cookie is sent).
     pub async fn of(parts: &Parts, state: &AppState) -> Result<Self, AppError> {
-        let user = match cookie(parts, SESSION_COOKIE) {
+        let secure = state.web.secure_cookies;
+        let session = cookie(parts, session_cookie(secure));
+        let user = match session {
             Some(secret) => accounts::session_user(&state.platform, secret).await?,
             None => None,
+        };
+        let anonymous_csrf = || {
+            parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default()
+        };
+        let (csrf, csrf_cookie) = match (&user, session) {
+            (Some(_), Some(secret)) => (session_csrf(state, secret), true),
+            _ => (
+                anonymous_csrf(),
+                cookie(parts, csrf_cookie(secure)).is_some(),
+            ),
         };
         let accept = parts
             .headers
@@ -101,12 +152,9 @@ impl Visitor {
                 .map(|u| u.locale)
                 .or(accept)
                 .unwrap_or_default(),
-            csrf: parts
-                .extensions
-                .get::<CsrfToken>()
-                .map(|t| t.0.clone())
-                .unwrap_or_default(),
-            csrf_cookie: cookie(parts, CSRF_COOKIE).is_some(),
+            csrf,
+            csrf_cookie,
+            cross_site: from_elsewhere(parts, &state.platform.public_url),
             csrf_header: parts
                 .headers
                 .get("x-csrf-token")

@@ -183,6 +183,17 @@ pub struct TestDatabase {
     dir: Option<PathBuf>,
 }
 
+impl TestDatabase {
+    /// The same database again, for a second server beside its owner's (nothing
+    /// is removed when this one is dropped).
+    pub fn shared(url: &str) -> Self {
+        Self {
+            url: url.to_owned(),
+            dir: None,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some(dir) = &self.dir {
@@ -258,6 +269,12 @@ pub struct Options {
     pub secret_key: Option<String>,
     /// Scheduled backups.
     pub backups: Option<zapfleet::services::backup::Schedule>,
+    /// The public URL (default the bound address); https turns on secure cookies.
+    pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Option<&'static str>,
+    /// The code the first sign-up must type.
+    pub setup_token: Option<String>,
 }
 
 impl Options {
@@ -287,7 +304,8 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
     spawn_app_on_with(database, Options::default()).await
 }
 
-async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp {
+/// Starts the application over an existing database, as `options` say.
+pub async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp {
     let mut tuning = fast_tuning();
     tuning.background_workers = !options.without_workers;
     let config = Config {
@@ -298,7 +316,7 @@ async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp 
         uazapi_url: options.provider.as_ref().map(|(url, _)| url.clone()),
         sandbox_listen: "127.0.0.1:0".to_owned(),
         uazapi_admin_token: options.provider.as_ref().map(|(_, token)| token.clone()),
-        public_url: None,
+        public_url: options.public_url.clone(),
         secret_key: Some(
             options
                 .secret_key
@@ -309,6 +327,11 @@ async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp 
         allow_private_webhooks: allow_private_webhooks(),
         retention: Retention::default(),
         backups: options.backups.clone(),
+        trusted_proxies: zapfleet::client_ip::TrustedProxies::parse(
+            options.trusted_proxies.unwrap_or_default(),
+        )
+        .expect("trusted proxies"),
+        setup_token: options.setup_token.clone(),
     };
     let clock = options.clock.unwrap_or_default();
     let app = Application::build_with_clock(&config, clock)
@@ -360,6 +383,14 @@ impl TestApp {
             email,
             token: token.secret,
         }
+    }
+
+    /// Opens sign-ups, as the admin's switch does (they close after the first account).
+    pub async fn open_sign_ups(&self) {
+        self.store
+            .set_setting("signups_open", "true")
+            .await
+            .expect("open sign-ups");
     }
 
     pub fn url(&self, path: &str) -> String {

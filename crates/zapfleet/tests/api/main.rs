@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod account_security;
 mod accounts;
 mod architecture;
 mod backup;
@@ -29,4 +30,5 @@ mod schema;
 mod settings;
 mod upgrade;
 mod web;
+mod web_security;
 mod webdriver;

@@ -50,7 +50,8 @@ impl Browser {
             .unwrap()
     }
 
-    /// Signs up through the form; returns the page's CSRF token.
+    /// Signs up through the form; returns the CSRF token of the new session
+    /// (read from the home page, since it changes at sign-in).
     pub async fn sign_up(&self, email: &str) -> String {
         let csrf = self.page("/signup").await.csrf();
         let done = self
@@ -69,7 +70,7 @@ impl Browser {
             "{}",
             done.text().await.unwrap_or_default()
         );
-        csrf
+        self.page("/").await.csrf()
     }
 }
 

@@ -197,6 +197,7 @@ async fn tokens_are_shown_once_and_revoking_one_cuts_its_access(app: TestApp) {
 async fn admins_disable_users_and_close_sign_ups_and_nobody_else_can(app: TestApp) {
     let admin = Browser::new(&app);
     let admin_csrf = admin.sign_up("chefe@loja.com.br").await;
+    app.open_sign_ups().await;
     let member = Browser::new(&app);
     let member_csrf = member.sign_up("equipe@loja.com.br").await;
 

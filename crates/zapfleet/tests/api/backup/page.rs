@@ -262,6 +262,7 @@ async fn backup_jobs_are_their_owners_alone() {
     assert_eq!(got.headers()["cache-control"], "no-store");
     assert!(records(&got.bytes().await.unwrap()).is_ok());
 
+    app.open_sign_ups().await;
     let bia = Http::new(&app);
     let bia_csrf = bia.sign_up("bia@loja.com.br").await;
     assert_eq!(bia.get(&file).await.status(), StatusCode::NOT_FOUND);
