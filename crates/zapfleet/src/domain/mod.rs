@@ -18,6 +18,7 @@ pub mod instance_status;
 pub mod listing;
 pub mod message;
 pub mod phone;
+pub mod public_ip;
 pub mod settings;
 pub mod stats;
 pub mod timestamp;
