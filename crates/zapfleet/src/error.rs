@@ -266,6 +266,7 @@ impl From<InstanceNameError> for Msg {
             InstanceNameError::Empty => Msg::NameEmpty,
             InstanceNameError::TooLong => Msg::NameTooLong,
             InstanceNameError::ControlCharacters => Msg::NameControl,
+            InstanceNameError::FormatCharacters => Msg::NameFormatCharacters,
         }
     }
 }
