@@ -83,13 +83,10 @@ fn is_format(c: char) -> bool {
 /// Folds text the way [`InstanceName::key`] does, for search terms.
 pub fn fold_case(text: &str) -> String {
     let visible: String = text.chars().filter(|c| !is_format(*c)).collect();
-    // Lower-casing can leave a sequence NFKC would write otherwise: normalize again.
-    visible
-        .nfkc()
-        .collect::<String>()
-        .to_lowercase()
-        .nfkc()
-        .collect()
+    // NFKC can yield capitals (ℌ → H), and lower-casing a sequence NFKC would
+    // write otherwise: fold, normalize, fold again.
+    let folded = visible.nfkc().collect::<String>().to_lowercase();
+    folded.nfkc().collect::<String>().to_lowercase()
 }
 
 impl fmt::Display for InstanceName {
@@ -134,6 +131,10 @@ mod tests {
         assert_eq!(
             InstanceName::parse("ﬁlial").unwrap().key(),
             InstanceName::parse("filial").unwrap().key()
+        );
+        assert_eq!(
+            InstanceName::parse("ℌotel").unwrap().key(),
+            InstanceName::parse("hotel").unwrap().key()
         );
     }
 

@@ -24,6 +24,7 @@ mod messages;
 mod name_keys;
 mod operations;
 mod pages;
+mod properties;
 mod receipts;
 mod restart;
 mod retention;
