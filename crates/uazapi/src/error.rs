@@ -54,12 +54,16 @@ impl ProviderError {
         )
     }
 
-    /// The provider's complaint from an error body `{"error": "..."}`, or the raw text.
+    /// The provider's complaint from an error body `{"error": "..."}`, or the raw
+    /// text, as one short line (it is stored on messages and logged).
     pub(crate) fn message_of(body: &str) -> String {
-        serde_json::from_str::<serde_json::Value>(body)
+        let message = serde_json::from_str::<serde_json::Value>(body)
             .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| body.chars().take(200).collect())
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned));
+        match message {
+            Some(message) => crate::json::one_line(&message, crate::json::MAX_LINE_CHARS),
+            None => crate::json::one_line(body, 200),
+        }
     }
 
     /// Classifies a non-2xx answer.

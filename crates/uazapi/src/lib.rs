@@ -17,5 +17,6 @@ mod wire;
 
 pub use client::{Client, RetryPolicy};
 pub use error::ProviderError;
+pub use json::{MAX_LINE_CHARS, one_line};
 pub use provider::{BoxFuture, ConnectMethod, MediaKind, Provider, SendMedia, SendText};
 pub use wire::{Created, Instance, MessageSent, Status, StatusReport, WebhookConfig, WireError};

@@ -371,6 +371,8 @@ mod tests {
             "fromMe",
             "owner",
             "messageTimestamp",
+            "lastDisconnectReason",
+            "profileName",
             "x",
         ];
         const TEXTS: &[&str] = &[
@@ -388,6 +390,7 @@ mod tests {
             "9999999999999999999999",
             "é\u{0}\u{feff}",
             "-1",
+            "line\r\nINFO forged log line\n",
         ];
         match (rng.below(if depth > 3 { 5 } else { 7 }), depth) {
             (0, _) => Value::Null,
@@ -428,7 +431,13 @@ mod tests {
             let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
             // Structured: random JSON built from the keys and values that matter.
             let value = random_value(&mut rng, 0);
-            let _ = parse(value.to_string().as_bytes());
+            if let Ok(Event::Connection { instance, .. }) = parse(value.to_string().as_bytes()) {
+                // Provider text reaches storage and logs as one short line.
+                for text in [&instance.last_disconnect_reason, &instance.profile_name] {
+                    assert!(!text.chars().any(char::is_control), "{text:?}");
+                    assert!(text.chars().count() <= crate::json::MAX_LINE_CHARS);
+                }
+            }
             // Mutated: a real sample with bytes flipped, cut or duplicated.
             let mut bytes = samples[rng.below(samples.len())].clone();
             for _ in 0..=rng.below(8) {

@@ -1,6 +1,6 @@
 //! The provider's objects, read leniently from JSON.
 
-use crate::json::{flag, integer, text};
+use crate::json::{flag, integer, line, text};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -109,14 +109,14 @@ impl Instance {
             status,
             qrcode: text(value, "qrcode"),
             paircode: text(value, "paircode"),
-            name: text(value, "name"),
-            profile_name: text(value, "profileName"),
+            name: line(value, "name"),
+            profile_name: line(value, "profileName"),
             profile_pic_url: text(value, "profilePicUrl"),
             is_business: flag(value, "isBusiness"),
             platform,
             owner: text(value, "owner"),
-            last_disconnect: text(value, "lastDisconnect"),
-            last_disconnect_reason: text(value, "lastDisconnectReason"),
+            last_disconnect: line(value, "lastDisconnect"),
+            last_disconnect_reason: line(value, "lastDisconnectReason"),
         })
     }
 }

@@ -273,6 +273,7 @@ impl From<InstanceNameError> for Msg {
             InstanceNameError::Empty => Msg::NameEmpty,
             InstanceNameError::TooLong => Msg::NameTooLong,
             InstanceNameError::ControlCharacters => Msg::NameControl,
+            InstanceNameError::FormatCharacters => Msg::NameFormatCharacters,
         }
     }
 }

@@ -102,6 +102,7 @@ catalog! {
     NameTooLong => "O nome pode ter no máximo 100 caracteres.", "The name can have at most 100 characters.";
     NameControl => "O nome não pode ter quebras de linha nem caracteres de controle.", "The name cannot contain line breaks or control characters.";
     NameTaken => "Você já tem uma instância com esse nome.", "You already have an instance with this name.";
+    NameFormatCharacters => "O nome não pode ter caracteres invisíveis de formatação (como espaço de largura zero ou inversão de direção).", "The name cannot contain invisible format characters (such as zero-width spaces or direction overrides).";
     PhoneEmpty => "Informe o número de telefone.", "Enter the phone number.";
     PhoneInvalidChars => "O telefone deve ter apenas números (e +, espaços, parênteses ou hífens).", "The phone may only contain digits (and +, spaces, parentheses or hyphens).";
     PhoneTooShort => "Número curto demais. Inclua o DDD, por exemplo (11) 99999-9999.", "Number too short. Include the area code, e.g. +55 11 99999-9999.";
@@ -233,8 +234,10 @@ catalog! {
     SignupsOpen => "Novas contas podem se cadastrar", "New accounts may sign up";
     AdminsOnly => "Só administradores podem ver esta página.", "Only administrators can see this page.";
     MessageTextInvalid => "Escreva a mensagem (até 4096 caracteres).", "Write the message (up to 4096 characters).";
-    MessageMediaInvalid => "A mídia precisa de um endereço http(s) e um tipo: image, video, document ou audio (legenda até 1024 caracteres).", "Media needs an http(s) URL and a kind: image, video, document or audio (caption up to 1024 characters).";
+    MessageMediaInvalid => "A mídia precisa de um endereço http(s) que resolva, sem caracteres de controle, e um tipo: image, video, document ou audio (legenda até 1024 caracteres).", "Media needs an http(s) URL that resolves, with no control characters, and a kind: image, video, document or audio (caption up to 1024 characters).";
     MessageTextOrMedia => "Envie um texto ou uma mídia (um dos dois).", "Send a text or a media (one of them).";
+    MediaUrlInternal => "O endereço da mídia aponta para uma rede interna e não é permitido.", "The media URL points to an internal network and is not allowed.";
+    FileNameInvalid => "O nome do arquivo pode ter até 255 caracteres, sem caracteres de controle.", "The file name can have up to 255 characters, with no control characters.";
     IdempotencyKeyInvalid => "A chave de idempotência deve ter de 1 a 200 caracteres.", "The idempotency key must have 1 to 200 characters.";
     WaitInvalid => "A espera pela conexão vai de 0 a 86400 segundos.", "The wait for a connection is 0 to 86400 seconds.";
     NotConnected => "A instância não está conectada.", "The instance is not connected.";

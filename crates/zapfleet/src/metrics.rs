@@ -33,11 +33,43 @@ pub struct Metrics {
     inner: Mutex<Inner>,
 }
 
+/// Most (method, route) label pairs kept; later ones count under `other`. Routes
+/// are templates and methods a fixed set, so only a bug would reach this: the
+/// cap keeps such a bug from growing `/metrics` without bound.
+const MAX_SERIES: usize = 512;
+
+/// The method label: the standard methods by name, anything else `other`, so
+/// invented methods do not each make a series.
+fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "other",
+    }
+}
+
 impl Metrics {
     /// Records one finished request.
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let Ok(mut inner) = self.inner.lock() else {
             return;
+        };
+        let method = method_label(method);
+        let route = if inner.latency.len() >= MAX_SERIES
+            && !inner
+                .latency
+                .contains_key(&(method.to_owned(), route.to_owned()))
+        {
+            "other"
+        } else {
+            route
         };
         *inner
             .requests
@@ -171,5 +203,31 @@ mod tests {
         assert!(text.contains(r#"le="0.005"} 1"#));
         assert!(text.contains(r#"le="0.25"} 2"#));
         assert!(text.contains(r#"le="+Inf"} 2"#));
+    }
+
+    #[test]
+    fn invented_methods_and_routes_do_not_grow_the_series() {
+        let metrics = Metrics::default();
+        for i in 0..5_000 {
+            metrics.observe(&format!("X{i}{}", "Y".repeat(100)), "unmatched", 405, 0.001);
+            metrics.observe("GET", &format!("/route/{i}"), 200, 0.001);
+        }
+        let inner = metrics.inner.lock().unwrap();
+        assert!(
+            inner.latency.len() <= MAX_SERIES + 1,
+            "{}",
+            inner.latency.len()
+        );
+        assert!(inner.requests.len() <= MAX_SERIES + 1);
+        assert!(
+            inner
+                .latency
+                .contains_key(&("other".to_owned(), "unmatched".to_owned()))
+        );
+        assert!(
+            inner
+                .latency
+                .contains_key(&("GET".to_owned(), "other".to_owned()))
+        );
     }
 }

@@ -90,6 +90,9 @@ impl Application {
         upgrade::seal_plain_secrets(&platform)
             .await
             .context("cannot finish upgrading the database")?;
+        upgrade::refresh_name_keys(&platform)
+            .await
+            .context("cannot recompute instance name keys")?;
         platform.public_url = public_url;
         platform.phone = sandbox
             .as_ref()
@@ -232,9 +235,7 @@ pub fn platform(
             .unwrap_or_else(|| format!("http://{}", config.listen)),
         tuning: config.tuning,
         allow_private_webhooks: config.allow_private_webhooks,
-        http: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        http: crate::services::ssrf::webhook_client(config.allow_private_webhooks)
             .context("cannot build the webhook client")?,
         clock: Clock::System,
         retention: config.retention,
@@ -262,6 +263,9 @@ pub async fn command_platform(config: &Config) -> anyhow::Result<Platform> {
     upgrade::seal_plain_secrets(&platform)
         .await
         .context("cannot finish upgrading the database")?;
+    upgrade::refresh_name_keys(&platform)
+        .await
+        .context("cannot recompute instance name keys")?;
     Ok(platform)
 }
 

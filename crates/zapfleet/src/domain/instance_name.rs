@@ -2,12 +2,14 @@
 
 use std::fmt;
 use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Longest name accepted, in characters (not bytes).
 pub const MAX_NAME_CHARS: usize = 100;
 
-/// A trimmed, NFC-normalized name of 1 to 100 characters with no control characters.
-/// Names are unique per user without regard to case: see [`InstanceName::key`].
+/// A trimmed, NFC-normalized name of 1 to 100 characters with no control or
+/// format characters. Names are unique per user without regard to case or
+/// compatibility forms: see [`InstanceName::key`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InstanceName(String);
 
@@ -23,6 +25,10 @@ pub enum InstanceNameError {
     /// Holds a control character (newline, tab, NUL…).
     #[error("name has control characters")]
     ControlCharacters,
+    /// Holds an invisible format character (zero-width space, direction
+    /// override…), which makes look-alike names and misleading text.
+    #[error("name has format characters")]
+    FormatCharacters,
 }
 
 impl InstanceName {
@@ -38,6 +44,9 @@ impl InstanceName {
         if name.chars().any(char::is_control) {
             return Err(InstanceNameError::ControlCharacters);
         }
+        if name.chars().any(is_format) {
+            return Err(InstanceNameError::FormatCharacters);
+        }
         Ok(Self(name))
     }
 
@@ -51,16 +60,33 @@ impl InstanceName {
         &self.0
     }
 
-    /// The case-insensitive form the uniqueness constraint and search use. Computed
+    /// The form the uniqueness constraint and search use: format characters
+    /// dropped, NFKC (full-width, ligature and other compatibility forms become
+    /// their plain letters) and lower case, so look-alike names collide. Computed
     /// here rather than with SQL `lower()`, which folds only ASCII on SQLite.
+    /// Changing it needs [`KEY_VERSION`] raised so stored keys are recomputed.
     pub fn key(&self) -> String {
         fold_case(&self.0)
     }
 }
 
-/// Lower-cases text the way [`InstanceName::key`] does, for search terms.
+/// The version of [`InstanceName::key`]'s rule; stored keys made under an older
+/// one are recomputed at start-up.
+pub const KEY_VERSION: i64 = 2;
+
+/// Unicode general category `Cf`: invisible characters that change how text
+/// around them shows (U+200B zero-width space, U+202E right-to-left override…).
+fn is_format(c: char) -> bool {
+    c.general_category() == GeneralCategory::Format
+}
+
+/// Folds text the way [`InstanceName::key`] does, for search terms.
 pub fn fold_case(text: &str) -> String {
-    text.nfc().collect::<String>().to_lowercase()
+    let visible: String = text.chars().filter(|c| !is_format(*c)).collect();
+    // NFKC can yield capitals (ℌ → H), and lower-casing a sequence NFKC would
+    // write otherwise: fold, normalize, fold again.
+    let folded = visible.nfkc().collect::<String>().to_lowercase();
+    folded.nfkc().collect::<String>().to_lowercase()
 }
 
 impl fmt::Display for InstanceName {
@@ -85,6 +111,50 @@ mod tests {
         let composed = InstanceName::parse("ATENDIMENTO SÃO PAULO").unwrap();
         let decomposed = InstanceName::parse("atendimento sa\u{303}o paulo").unwrap();
         assert_eq!(composed.key(), decomposed.key());
+    }
+
+    #[test]
+    fn keys_fold_compatibility_forms_and_drop_format_characters() {
+        let plain = InstanceName::parse("LojaCentro").unwrap();
+        for look_alike in ["ＬｏｊａＣｅｎｔｒｏ", "lojacentro", "LOJACENTRO"] {
+            assert_eq!(
+                InstanceName::parse(look_alike).unwrap().key(),
+                plain.key(),
+                "{look_alike}"
+            );
+        }
+        // Names stored before format characters were refused still collide.
+        assert_eq!(
+            InstanceName::from_stored("Loja\u{200b}Centro").key(),
+            plain.key()
+        );
+        assert_eq!(
+            InstanceName::parse("ﬁlial").unwrap().key(),
+            InstanceName::parse("filial").unwrap().key()
+        );
+        assert_eq!(
+            InstanceName::parse("ℌotel").unwrap().key(),
+            InstanceName::parse("hotel").unwrap().key()
+        );
+    }
+
+    #[test]
+    fn refuses_format_characters() {
+        for sneaky in [
+            "Loja\u{200b}Centro",
+            "Loja\u{202e}ortneC",
+            "\u{feff}Loja",
+            "Loja\u{2060}Centro",
+            "Loja\u{00ad}Centro",
+            "Loja\u{200d}Centro",
+        ] {
+            assert_eq!(
+                InstanceName::parse(sneaky),
+                Err(InstanceNameError::FormatCharacters),
+                "{sneaky:?}"
+            );
+        }
+        assert!(InstanceName::parse("Loja 🇧🇷 São Paulo").is_ok());
     }
 
     #[test]

@@ -91,6 +91,11 @@ pub enum CursorError {
     WrongSort,
 }
 
+/// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z in Unix milliseconds:
+/// the times a cursor may carry.
+const MIN_CURSOR_MS: i64 = -62_135_596_800_000;
+const MAX_CURSOR_MS: i64 = 253_402_300_799_999;
+
 impl Cursor {
     /// The opaque, URL-safe form handed to clients (hex of a small JSON document).
     pub fn encode(&self) -> String {
@@ -123,7 +128,16 @@ impl Cursor {
                     SortValue::Int(_)
                 )
         );
-        if !fits {
+        // Only values this server could have written: ids and texts without
+        // control characters (PostgreSQL refuses NUL in text, a 500), times
+        // within what a timestamp holds.
+        let plausible = match &cursor.value {
+            SortValue::Int(ms) => (MIN_CURSOR_MS..=MAX_CURSOR_MS).contains(ms),
+            SortValue::Text(text) => text.len() <= 1024 && !text.chars().any(char::is_control),
+        } && !cursor.id.is_empty()
+            && cursor.id.len() <= 64
+            && !cursor.id.chars().any(char::is_control);
+        if !fits || !plausible {
             return Err(CursorError::Malformed);
         }
         Ok(cursor)
@@ -179,6 +193,45 @@ mod tests {
             Err(CursorError::Malformed),
             "a value of the wrong type for its field"
         );
+        for value in [
+            SortValue::Text("a\u{0}b".into()),
+            SortValue::Text("x".repeat(2000)),
+        ] {
+            let forged = Cursor {
+                value,
+                ..cursor.clone()
+            };
+            assert_eq!(
+                Cursor::decode(&forged.encode(), sort),
+                Err(CursorError::Malformed)
+            );
+        }
+        for id in ["", "a\u{0}", &"i".repeat(65)] {
+            let forged = Cursor {
+                id: id.to_owned(),
+                ..cursor.clone()
+            };
+            assert_eq!(
+                Cursor::decode(&forged.encode(), sort),
+                Err(CursorError::Malformed)
+            );
+        }
+        let by_time = InstanceSort {
+            field: SortField::CreatedAt,
+            descending: true,
+        };
+        for ms in [i64::MIN, i64::MAX, MAX_CURSOR_MS + 1] {
+            let forged = Cursor {
+                field: SortField::CreatedAt,
+                descending: true,
+                value: SortValue::Int(ms),
+                id: "abc".into(),
+            };
+            assert_eq!(
+                Cursor::decode(&forged.encode(), by_time),
+                Err(CursorError::Malformed)
+            );
+        }
         for junk in ["", "zz", "abc", "7b7d", &"00".repeat(2000)] {
             assert_eq!(
                 Cursor::decode(junk, sort),

@@ -18,6 +18,9 @@ pub mod instance_status;
 pub mod listing;
 pub mod message;
 pub mod phone;
+#[cfg(test)]
+mod proptests;
+pub mod public_ip;
 pub mod settings;
 pub mod stats;
 pub mod throttle;

@@ -33,9 +33,10 @@ pub fn report(
 ) -> Report {
     Report {
         status: status_of(status),
-        reason: reason.to_owned(),
+        // The provider's words are stored and logged: one short line only.
+        reason: uazapi::one_line(reason, uazapi::MAX_LINE_CHARS),
         logged_out: false,
-        profile_name: profile_name.map(str::to_owned),
+        profile_name: profile_name.map(|p| uazapi::one_line(p, uazapi::MAX_LINE_CHARS)),
         qrcode: qrcode.to_owned(),
         paircode: paircode.to_owned(),
     }

@@ -207,9 +207,18 @@ fn bad_query(message: Msg, field: &str) -> AppError {
 
 /// Validates list parameters; each mistake names its parameter.
 fn list_query(input: ListInstances) -> Result<InstanceQuery, AppError> {
+    // Names hold no control characters, so a search with them finds nothing
+    // more without them; PostgreSQL would refuse a NUL (a 500).
     let search = input
         .q
-        .map(|q| q.trim().to_owned())
+        .map(|q| {
+            q.chars()
+                .filter(|c| !c.is_control())
+                .take(200)
+                .collect::<String>()
+                .trim()
+                .to_owned()
+        })
         .filter(|q| !q.is_empty());
     let status = match input
         .status

@@ -2,6 +2,7 @@
 //! (receipts, incoming messages).
 
 use super::platform::{Platform, jitter};
+use super::ssrf::{UrlRefusal, check_media_url};
 use crate::domain::{
     Direction, EventKind, Instance, InstanceId, InstanceStatus, MessageKind, MessageStatus, Phone,
     Receipt, UserId,
@@ -43,17 +44,21 @@ pub enum MediaSource {
 /// Largest uploaded file, decoded.
 pub const MAX_UPLOAD_BYTES: usize = 5 * 1024 * 1024;
 
-/// Checks a media file: an http(s) URL, or an upload that decodes to at most
-/// [`MAX_UPLOAD_BYTES`] (kept as the base64 the provider takes).
-fn media_file(source: MediaSource) -> Result<NewMedia, AppError> {
+/// Checks a media file: an http(s) URL the provider may fetch (global addresses
+/// only, unless private ones are allowed: the provider often runs beside us), or
+/// an upload that decodes to at most [`MAX_UPLOAD_BYTES`] (kept as the base64 the
+/// provider takes).
+async fn media_file(source: MediaSource, allow_private: bool) -> Result<NewMedia, AppError> {
     use base64::Engine;
     match source {
         MediaSource::Url(url) => {
             let url = url.trim();
-            if (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 2048 {
-                Ok(NewMedia::Url(url.to_owned()))
-            } else {
-                Err(AppError::invalid("media", Msg::MessageMediaInvalid))
+            match check_media_url(url, allow_private).await {
+                Ok(()) => Ok(NewMedia::Url(url.to_owned())),
+                Err(UrlRefusal::Internal(_)) => {
+                    Err(AppError::invalid("media", Msg::MediaUrlInternal))
+                }
+                Err(_) => Err(AppError::invalid("media", Msg::MessageMediaInvalid)),
             }
         }
         MediaSource::Upload(data) => {
@@ -73,6 +78,26 @@ fn media_file(source: MediaSource) -> Result<NewMedia, AppError> {
             })
         }
     }
+}
+
+/// Longest media file name, in characters.
+pub const MAX_FILE_NAME_CHARS: usize = 255;
+
+/// The name a document is shown with: its last path component only (a name is
+/// not a path, and `../` means nothing to the recipient), without control
+/// characters, at most [`MAX_FILE_NAME_CHARS`]. `None` when nothing is left.
+fn file_name(name: &str) -> Result<Option<String>, AppError> {
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid("media.fileName", Msg::FileNameInvalid));
+    }
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default().trim();
+    if last.chars().count() > MAX_FILE_NAME_CHARS {
+        return Err(AppError::invalid("media.fileName", Msg::FileNameInvalid));
+    }
+    Ok(match last {
+        "" | "." | ".." => None,
+        kept => Some(kept.to_owned()),
+    })
 }
 
 /// A send request as received.
@@ -134,12 +159,13 @@ pub async fn send(
             {
                 return Err(AppError::invalid("media", Msg::MessageMediaInvalid));
             }
-            let file = media_file(media.source)?;
+            let file_name = media.file_name.as_deref().map(file_name).transpose()?;
+            let file = media_file(media.source, platform.allow_private_webhooks).await?;
             (
                 media.kind,
                 media.caption.filter(|c| !c.trim().is_empty()),
                 Some(file),
-                media.file_name,
+                file_name.flatten(),
             )
         }
         _ => return Err(AppError::invalid("text", Msg::MessageTextOrMedia)),

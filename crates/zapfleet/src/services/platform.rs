@@ -73,7 +73,8 @@ pub struct Platform {
     pub tuning: Tuning,
     /// Let forward webhooks reach internal addresses (`ZAPFLEET_ALLOW_PRIVATE_WEBHOOKS`).
     pub allow_private_webhooks: bool,
-    /// The client that posts forward webhooks.
+    /// The client that posts forward webhooks: it connects only to addresses
+    /// its resolver checked (see [`super::ssrf::webhook_client`]).
     pub http: reqwest::Client,
     /// The time source.
     pub clock: Clock,

@@ -62,8 +62,8 @@ pub async fn provision(platform: &Platform, link: &ProviderLink) -> Result<(), P
             Ok(())
         }
         Err(error) => {
-            tracing::warn!(attempt, %error, "provisioning failed; will retry");
-            let message = error.to_string();
+            let message = uazapi::one_line(&error.to_string(), uazapi::MAX_LINE_CHARS);
+            tracing::warn!(attempt, error = ?message, "provisioning failed; will retry");
             platform
                 .store
                 .mark_provision_failed(&link.instance_id, &message, attempt, retry_at)

@@ -51,7 +51,7 @@ pub async fn apply(
                     source,
                 };
                 if platform.store.change_status(change).await? {
-                    tracing::info!(from = %t.from, reason = %t.reason, "status changed");
+                    tracing::info!(from = %t.from, to = %t.to, reason = ?t.reason, "status changed");
                     let last_connection = if t.to == InstanceStatus::Connected {
                         Some(t.at)
                     } else {

@@ -1,10 +1,11 @@
 //! The part of schema upgrades SQL cannot do: encrypting secrets that an older
-//! release kept in plaintext. The store v2 migration marks them `plain:…`; this
-//! step, run right after the migrations by `serve` and `migrate`, seals them
-//! with the server's key. It is idempotent: with nothing marked, it does nothing.
+//! release kept in plaintext (the store v2 migration marks them `plain:…`), and
+//! recomputing instance name keys when their folding rule changes. Run right
+//! after the migrations by `serve` and `migrate`; idempotent.
 
 use super::platform::Platform;
-use crate::domain::ForwardWebhook;
+use crate::domain::instance_name::KEY_VERSION;
+use crate::domain::{ForwardWebhook, InstanceName};
 use crate::store::StoreError;
 
 /// The marker the migration puts before a plaintext secret.
@@ -53,4 +54,37 @@ pub async fn seal_plain_secrets(platform: &Platform) -> Result<usize, StoreError
         );
     }
     Ok(sealed)
+}
+
+/// Recomputes the stored name keys made under an older folding rule. Two names
+/// that an older rule told apart may fold to the same key now (`LojaCentro` and
+/// `Loja\u{200b}Centro`): the one created later keeps its old key, so start-up
+/// never fails and no name is lost, and new look-alikes of either are refused.
+/// Returns how many keys changed.
+pub async fn refresh_name_keys(platform: &Platform) -> Result<usize, StoreError> {
+    if platform.store.name_key_version().await? >= KEY_VERSION {
+        return Ok(0);
+    }
+    let mut changed = 0;
+    for (id, name, stored) in platform.store.instance_name_keys().await? {
+        let key = InstanceName::from_stored(name).key();
+        if key == stored {
+            continue;
+        }
+        match platform.store.set_name_key(&id, &key).await {
+            Ok(()) => changed += 1,
+            Err(StoreError::Conflict(_)) => {
+                tracing::warn!(instance = %id, "instance name now looks like another of its user's; kept its old key");
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    platform.store.set_name_key_version(KEY_VERSION).await?;
+    if changed > 0 {
+        tracing::info!(
+            changed,
+            "instance name keys recomputed under the new folding rule"
+        );
+    }
+    Ok(changed)
 }

@@ -12,6 +12,7 @@ mod instances;
 mod links;
 mod listing;
 mod messages;
+mod name_keys;
 mod outbox;
 mod receipts;
 mod restore;

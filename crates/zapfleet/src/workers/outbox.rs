@@ -224,8 +224,9 @@ async fn handle_failure(
     error: &ProviderError,
 ) -> anyhow::Result<()> {
     let now = platform.now();
-    let text = error.to_string();
-    tracing::warn!(message = %message.id, %error, attempt = message.attempts + 1, "send failed");
+    // Stored on the message and logged: one short line, whatever the provider said.
+    let text = uazapi::one_line(&error.to_string(), uazapi::MAX_LINE_CHARS);
+    tracing::warn!(message = %message.id, error = ?text, attempt = message.attempts + 1, "send failed");
     match error {
         ProviderError::Rejected { .. } | ProviderError::NotFound => {
             platform.store.fail_message(&message.id, &text, now).await?;
