@@ -20,6 +20,7 @@ pub mod error;
 pub mod events;
 pub mod i18n;
 pub mod metrics;
+pub mod sandbox_token;
 pub mod services;
 pub mod startup;
 pub mod state;
