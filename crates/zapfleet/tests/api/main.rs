@@ -25,6 +25,7 @@ mod pages;
 mod receipts;
 mod restart;
 mod retention;
+mod sandbox;
 mod schema;
 mod settings;
 mod upgrade;
