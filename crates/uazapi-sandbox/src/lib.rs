@@ -2,6 +2,9 @@
 //! status codes, state machine, QR rotation and timeouts, webhook posts in the real
 //! flat envelope, plus controls under `/sandbox/` to play the phone (scan a QR, type
 //! a pairing code, drop the connection, receive a message) and inject faults.
+//! The controls need the admin token in the `admintoken` header, like uazapi's
+//! admin routes; only loopback hosts and the listen host are answered. It is for
+//! trying and testing: never expose it.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
