@@ -90,12 +90,12 @@ pub fn host_allowed(authority: &str, listen_host: Option<&str>) -> bool {
         || listen_host.is_some_and(|listen| host_name(listen) == host)
 }
 
-/// The host `listen` names (`127.0.0.1:8081` → `127.0.0.1`), unless it is the
-/// unspecified address, which no client names.
+/// The host `listen` names (`127.0.0.1:8081` → `127.0.0.1`). `0.0.0.0` counts
+/// too: a browser names it only on a page of that very origin (the sandbox's
+/// own), and that is where `serve`'s banner points when told to listen there.
 pub fn listen_host(listen: &str) -> Option<String> {
     let host = host_name(listen);
-    let unspecified = host.parse::<IpAddr>().is_ok_and(|ip| ip.is_unspecified());
-    (!host.is_empty() && !unspecified).then_some(host)
+    (!host.is_empty()).then_some(host)
 }
 
 /// Refuses requests for a foreign host (421) and a browser's requests from
@@ -172,8 +172,12 @@ mod tests {
             "10.0.0.5:8081",
             listen_host("10.0.0.5:8081").as_deref()
         ));
-        assert_eq!(listen_host("0.0.0.0:8081"), None);
-        assert_eq!(listen_host("[::]:8081"), None);
+        assert_eq!(listen_host("[::1]:8081").as_deref(), Some("::1"));
+        // Listening everywhere does not open the sandbox to every name.
+        let everywhere = listen_host("0.0.0.0:8081");
+        assert!(host_allowed("0.0.0.0:8081", everywhere.as_deref()));
+        assert!(!host_allowed("192.168.1.5:8081", everywhere.as_deref()));
+        assert!(!host_allowed("evil.example:8081", everywhere.as_deref()));
     }
 
     #[test]
