@@ -80,11 +80,8 @@ async fn faults(State(sandbox): State<Sandbox>, request: Request, next: Next) ->
 }
 
 fn admin(sandbox: &Sandbox, headers: &HeaderMap) -> Result<(), ApiError> {
-    match headers.get("admintoken").and_then(|v| v.to_str().ok()) {
-        None => Err(ApiError::new(401, "Unauthorized")),
-        Some(token) if token == sandbox.admin_token() => Ok(()),
-        Some(_) => Err(ApiError::new(403, "Invalid AdminToken Header")),
-    }
+    crate::guard::check_admin(sandbox, headers)
+        .map_err(|(status, message)| ApiError::new(status, message))
 }
 
 fn token(headers: &HeaderMap) -> Result<String, ApiError> {

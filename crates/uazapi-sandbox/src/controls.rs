@@ -1,22 +1,20 @@
-//! `/sandbox/…`: the phone a test or a person holds, fault injection, and a page.
+//! `/sandbox/…`: the phone a test or a person holds, and fault injection.
 
-use crate::Sandbox;
 use crate::world::Faults;
+use crate::{Sandbox, guard};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+/// The controls; every one needs the admin token (the page that uses them is
+/// in `page`).
 pub fn router(sandbox: Sandbox) -> Router {
     Router::new()
-        .route("/sandbox/", get(page))
-        .route(
-            "/sandbox",
-            get(|| async { Redirect::permanent("/sandbox/") }),
-        )
         .route("/sandbox/phone/scan", post(scan))
         .route("/sandbox/phone/pair", post(pair))
         .route("/sandbox/instances", get(instances))
@@ -28,11 +26,25 @@ pub fn router(sandbox: Sandbox) -> Router {
             get(get_faults).put(put_faults).delete(clear_faults),
         )
         .route("/sandbox/clock/advance", post(advance_clock))
+        .route_layer(middleware::from_fn_with_state(
+            sandbox.clone(),
+            guard::admin_only,
+        ))
         .with_state(sandbox)
 }
 
 fn fail(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"error": message}))).into_response()
+}
+
+/// An instance as the controls show it: never with its token, the key to the
+/// instance's uazapi API (and so to its webhook URL, our secret); uazapi's
+/// admin `/instance/all` is where tokens are given out.
+fn without_token(mut instance: Value) -> Value {
+    if let Some(fields) = instance.as_object_mut() {
+        fields.remove("token");
+    }
+    instance
 }
 
 #[derive(Deserialize)]
@@ -47,7 +59,9 @@ struct Scan {
 /// would) or the QR text itself.
 async fn scan(State(sandbox): State<Sandbox>, Json(scan): Json<Scan>) -> Response {
     match sandbox.scan_qr(&scan.qrcode, scan.phone.as_deref()) {
-        Ok(Some(instance)) => Json(json!({"scanned": true, "instance": instance})).into_response(),
+        Ok(Some(instance)) => {
+            Json(json!({"scanned": true, "instance": without_token(instance)})).into_response()
+        }
         Ok(None) => fail(
             StatusCode::NOT_FOUND,
             "no instance is waiting for this QR code (wrong, expired or never shown)",
@@ -65,7 +79,9 @@ struct Pair {
 
 async fn pair(State(sandbox): State<Sandbox>, Json(pair): Json<Pair>) -> Response {
     match sandbox.pair_code(&pair.paircode, &pair.phone) {
-        Some(instance) => Json(json!({"paired": true, "instance": instance})).into_response(),
+        Some(instance) => {
+            Json(json!({"paired": true, "instance": without_token(instance)})).into_response()
+        }
         None => fail(
             StatusCode::NOT_FOUND,
             "no instance is waiting for this code from this phone (wrong or expired)",
@@ -79,7 +95,7 @@ async fn instances(State(sandbox): State<Sandbox>) -> Json<Vec<Value>> {
         w.all()
             .iter()
             .map(|i| {
-                let mut value = i.to_json();
+                let mut value = without_token(i.to_json());
                 value["sentCount"] = json!(i.sent.values().sum::<u32>());
                 value["sentTwice"] = json!(i.sent.values().filter(|n| **n > 1).count());
                 value["sent"] = json!(
@@ -113,7 +129,7 @@ async fn drop_connection(
     match sandbox.with_world(|w| w.fall(&id, &reason, false, now)) {
         Ok((instance, notices)) => {
             sandbox.post(notices);
-            Json(instance).into_response()
+            Json(without_token(instance)).into_response()
         }
         Err(e) => fail(StatusCode::NOT_FOUND, &e.message),
     }
@@ -205,54 +221,14 @@ async fn scan_from_page(State(sandbox): State<Sandbox>, Path(id): Path<String>) 
         let _ = w.by_id(&id).map(|i| i.token.clone()).map(|t| w.status(&t));
         w.current_qr(&id).and_then(|text| w.scan(&text, None, now))
     });
-    if let Some((_, notices)) = result {
-        sandbox.post(notices);
+    match result {
+        Some((instance, notices)) => {
+            sandbox.post(notices);
+            Json(json!({"scanned": true, "instance": without_token(instance)})).into_response()
+        }
+        None => fail(
+            StatusCode::NOT_FOUND,
+            "this instance shows no QR code to scan",
+        ),
     }
-    Redirect::to("/sandbox/").into_response()
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-async fn page(State(sandbox): State<Sandbox>) -> Html<String> {
-    let rows: String = sandbox.with_world(|w| {
-        w.all()
-            .iter()
-            .map(|i| {
-                let json = i.to_json();
-                let qr = json["qrcode"].as_str().unwrap_or_default();
-                let code = json["paircode"].as_str().unwrap_or_default();
-                let action = if !qr.is_empty() {
-                    format!(
-                        r#"<img src="{}" alt="QR" width="160" height="160"><form method="post" action="/sandbox/instances/{}/scan"><button>Escanear (scan)</button></form>"#,
-                        escape(qr),
-                        escape(&i.id)
-                    )
-                } else if !code.is_empty() {
-                    format!("Código: <code>{}</code>", escape(code))
-                } else {
-                    String::new()
-                };
-                format!(
-                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    escape(&i.id),
-                    escape(&i.name),
-                    i.status,
-                    escape(&i.owner),
-                    action
-                )
-            })
-            .collect()
-    });
-    Html(format!(
-        r#"<!doctype html><html lang="pt-BR"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="3"><title>uazapi sandbox</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 60rem; margin: auto; padding: 1rem">
-<h1>uazapi sandbox</h1><p>Um servidor uazapi de mentira e um celular de mentira. A página se atualiza a cada 3 s.</p>
-<table border="1" cellpadding="6" style="border-collapse: collapse"><tr><th>id</th><th>nome</th><th>status</th><th>número</th><th>celular</th></tr>{rows}</table>
-</body></html>"#
-    ))
 }

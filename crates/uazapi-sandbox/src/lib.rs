@@ -2,6 +2,9 @@
 //! status codes, state machine, QR rotation and timeouts, webhook posts in the real
 //! flat envelope, plus controls under `/sandbox/` to play the phone (scan a QR, type
 //! a pairing code, drop the connection, receive a message) and inject faults.
+//! The controls need the admin token in the `admintoken` header, like uazapi's
+//! admin routes; only loopback hosts and the listen host are answered. It is for
+//! trying and testing: never expose it.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -13,6 +16,8 @@
 mod api;
 pub mod clock;
 mod controls;
+mod guard;
+mod page;
 pub mod qr;
 mod webhooks;
 pub mod world;
@@ -33,6 +38,7 @@ pub struct Sandbox {
     clock: Arc<dyn Clock>,
     admin_token: Arc<str>,
     base_url: Arc<OnceLock<String>>,
+    listen_host: Arc<OnceLock<String>>,
     http: reqwest::Client,
 }
 
@@ -44,6 +50,7 @@ impl Sandbox {
             clock,
             admin_token: admin_token.into(),
             base_url: Arc::new(OnceLock::new()),
+            listen_host: Arc::new(OnceLock::new()),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(5))
                 .build()
@@ -51,9 +58,22 @@ impl Sandbox {
         }
     }
 
-    /// The routes: uazapi's at the root, the controls under `/sandbox/`.
+    /// The routes: uazapi's at the root, the controls (admin token required)
+    /// and their page under `/sandbox/`; only for requests that name a
+    /// loopback host or the listen host, with zapfleet's security headers.
     pub fn router(&self) -> axum::Router {
-        api::router(self.clone()).merge(controls::router(self.clone()))
+        use axum::middleware::{from_fn, from_fn_with_state};
+        api::router(self.clone())
+            .merge(controls::router(self.clone()))
+            .merge(page::router())
+            .layer(from_fn_with_state(self.clone(), guard::host_and_origin))
+            .layer(from_fn(guard::security_headers))
+    }
+
+    /// The host this sandbox was told to listen on, which requests may name
+    /// besides loopback ones (`None`: loopback names only).
+    pub fn listen_host(&self) -> Option<&str> {
+        self.listen_host.get().map(String::as_str)
     }
 
     /// Runs a closure on the state under its lock.
@@ -187,6 +207,9 @@ pub async fn spawn_with_clock(
     let addr = listener.local_addr()?;
     let sandbox = Sandbox::new(admin_token, clock);
     let _ = sandbox.base_url.set(format!("http://{addr}"));
+    if let Some(host) = guard::listen_host(listen) {
+        let _ = sandbox.listen_host.set(host);
+    }
     let router = sandbox.router();
     let ticker = sandbox.clone();
     let task = tokio::spawn(async move {

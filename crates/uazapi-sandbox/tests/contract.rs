@@ -209,6 +209,7 @@ async fn every_implemented_path_answers_what_the_spec_describes() {
     let qrcode = connecting["instance"]["qrcode"].as_str().unwrap();
     let scanned = http
         .post(format!("{base}/sandbox/phone/scan"))
+        .header("admintoken", ADMIN)
         .json(&json!({"qrcode": qrcode}))
         .send()
         .await
@@ -341,11 +342,13 @@ async fn webhook_bodies_have_the_real_samples_fields() {
         .await
         .unwrap();
     http.post(format!("{base}/sandbox/phone/scan"))
+        .header("admintoken", ADMIN)
         .json(&json!({"qrcode": connecting["instance"]["qrcode"]}))
         .send()
         .await
         .unwrap();
     http.post(format!("{base}/sandbox/instances/{id}/incoming"))
+        .header("admintoken", ADMIN)
         .json(&json!({"from": "5511977776666", "text": "Oi"}))
         .send()
         .await

@@ -43,6 +43,7 @@ impl Rig {
     async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> reqwest::Response {
         self.http
             .request(method, format!("{}{path}", self.server.url()))
+            .header("admintoken", ADMIN)
             .json(&body)
             .send()
             .await
@@ -587,6 +588,7 @@ async fn lost_webhooks_are_lost_and_filters_apply() {
             "{}/sandbox/instances/{id}/incoming",
             rig.server.url()
         ))
+        .header("admintoken", ADMIN)
         .json(&json!({"from": "5511911112222", "text": "oi"}))
         .send()
         .await

@@ -35,6 +35,9 @@ pub struct Config {
     pub uazapi_url: Option<String>,
     /// Where `serve` runs the in-process sandbox (`ZAPFLEET_SANDBOX_LISTEN`).
     pub sandbox_listen: String,
+    /// The in-process sandbox's admin token (`ZAPFLEET_SANDBOX_TOKEN`); default
+    /// a random one kept in `<data dir>/sandbox.token`.
+    pub sandbox_token: Option<String>,
     /// The provider's admin token (`UAZAPI_ADMIN_TOKEN`).
     pub uazapi_admin_token: Option<String>,
     /// How the provider reaches our webhook (`ZAPFLEET_PUBLIC_URL`); default the
@@ -67,6 +70,7 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     uazapi_url: Option<String>,
     sandbox_listen: Option<String>,
+    sandbox_token: Option<String>,
     uazapi_admin_token: Option<String>,
     public_url: Option<String>,
     secret_key: Option<String>,
@@ -231,6 +235,7 @@ impl Config {
             sandbox_listen: env("ZAPFLEET_SANDBOX_LISTEN")
                 .or(from_file.sandbox_listen)
                 .unwrap_or_else(|| DEFAULT_SANDBOX_LISTEN.to_owned()),
+            sandbox_token: env("ZAPFLEET_SANDBOX_TOKEN").or(from_file.sandbox_token),
             uazapi_admin_token: env("UAZAPI_ADMIN_TOKEN").or(from_file.uazapi_admin_token),
             public_url: env("ZAPFLEET_PUBLIC_URL")
                 .or(from_file.public_url)
@@ -282,6 +287,7 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("uazapi_url", &self.uazapi_url)
             .field("sandbox_listen", &self.sandbox_listen)
+            .field("sandbox_token", &self.sandbox_token.as_ref().map(|_| "***"))
             .field(
                 "uazapi_admin_token",
                 &self.uazapi_admin_token.as_ref().map(|_| "***"),
@@ -387,5 +393,18 @@ mod tests {
         );
         assert_eq!(redact_url("postgres://zap@db/zap"), "postgres://zap@db/zap");
         assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+
+    #[test]
+    fn the_sandbox_listens_on_loopback_and_takes_its_token_from_the_environment() {
+        let config = Config::load_from(None, env(&[])).unwrap();
+        let listen: std::net::SocketAddr = config.sandbox_listen.parse().unwrap();
+        assert!(listen.ip().is_loopback(), "never exposed by default");
+        assert_eq!(config.sandbox_token, None);
+        let config =
+            Config::load_from(None, env(&[("ZAPFLEET_SANDBOX_TOKEN", "t0ken-do-sandbox")]))
+                .unwrap();
+        assert_eq!(config.sandbox_token.as_deref(), Some("t0ken-do-sandbox"));
+        assert!(!format!("{config:?}").contains("t0ken-do-sandbox"));
     }
 }

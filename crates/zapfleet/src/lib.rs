@@ -22,6 +22,7 @@ pub mod events;
 pub mod http_headers;
 pub mod i18n;
 pub mod metrics;
+pub mod sandbox_token;
 pub mod services;
 pub mod startup;
 pub mod state;

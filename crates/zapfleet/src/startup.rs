@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::events::EventHub;
 use crate::http_headers;
 use crate::metrics::{self, Metrics};
+use crate::sandbox_token;
 use crate::services::connection::reconcile;
 use crate::services::platform::{Platform, PretendPhone};
 use crate::services::upgrade;
@@ -40,7 +41,8 @@ const PROVIDER_TIMEOUT: Duration = Duration::from_secs(15);
 pub struct Application {
     listener: TcpListener,
     state: AppState,
-    sandbox: Option<SandboxServer>,
+    /// The in-process sandbox and where its admin token comes from.
+    sandbox: Option<(SandboxServer, sandbox_token::Source)>,
 }
 
 impl Application {
@@ -64,16 +66,18 @@ impl Application {
                 (Arc::new(Client::new(url, token, PROVIDER_TIMEOUT)?), None)
             }
             None => {
-                // Its admin token is random: only this process talks to it as admin.
-                let token = nanoid::nanoid!(32);
-                let server = uazapi_sandbox::spawn(&config.sandbox_listen, &token)
+                let token = sandbox_token::load_or_create(
+                    config.sandbox_token.as_deref(),
+                    &config.data_dir,
+                )?;
+                let server = uazapi_sandbox::spawn(&config.sandbox_listen, &token.secret)
                     .await
                     .with_context(|| {
                         format!("cannot start the sandbox on {}", config.sandbox_listen)
                     })?;
                 (
-                    Arc::new(Client::new(&server.url(), &token, PROVIDER_TIMEOUT)?),
-                    Some(server),
+                    Arc::new(Client::new(&server.url(), &token.secret, PROVIDER_TIMEOUT)?),
+                    Some((server, token.source)),
                 )
             }
         };
@@ -96,10 +100,10 @@ impl Application {
         platform.public_url = public_url;
         platform.phone = sandbox
             .as_ref()
-            .map(|s| Arc::new(s.sandbox.clone()) as Arc<dyn PretendPhone>);
+            .map(|(s, _)| Arc::new(s.sandbox.clone()) as Arc<dyn PretendPhone>);
         let web = WebConfig {
             secure_cookies: platform.public_url.starts_with("https://"),
-            sandbox_url: sandbox.as_ref().map(SandboxServer::url),
+            sandbox_url: sandbox.as_ref().map(|(s, _)| s.url()),
             trusted_proxies: config.trusted_proxies.clone(),
             setup_token: setup_token(config, &platform, addr).await?,
         };
@@ -128,7 +132,12 @@ impl Application {
 
     /// The in-process sandbox's URL, when no real provider is configured.
     pub fn sandbox_url(&self) -> Option<String> {
-        self.sandbox.as_ref().map(SandboxServer::url)
+        self.sandbox.as_ref().map(|(s, _)| s.url())
+    }
+
+    /// Where the in-process sandbox's admin token comes from, to tell the operator.
+    pub fn sandbox_token_source(&self) -> Option<&sandbox_token::Source> {
+        self.sandbox.as_ref().map(|(_, source)| source)
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests and
@@ -253,11 +262,14 @@ pub async fn command_platform(config: &Config) -> anyhow::Result<Platform> {
             let token = config.uazapi_admin_token.as_deref().unwrap_or_default();
             Arc::new(Client::new(url, token, PROVIDER_TIMEOUT)?)
         }
-        None => Arc::new(Client::new(
-            &format!("http://{}", config.sandbox_listen),
-            "",
-            PROVIDER_TIMEOUT,
-        )?),
+        None => {
+            let token = sandbox_token::existing(config.sandbox_token.as_deref(), &config.data_dir)?;
+            Arc::new(Client::new(
+                &format!("http://{}", config.sandbox_listen),
+                token.as_deref().unwrap_or_default(),
+                PROVIDER_TIMEOUT,
+            )?)
+        }
     };
     let platform = platform(config, store, provider)?;
     upgrade::seal_plain_secrets(&platform)

@@ -70,7 +70,8 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = crate::config::DEFAULT_SANDBOX_LISTEN)]
         listen: String,
-        /// The admin token clients must send in the `admintoken` header.
+        /// The admin token clients must send in the `admintoken` header, to
+        /// uazapi's admin routes and to the controls under /sandbox/.
         #[arg(long, env = "UAZAPI_ADMIN_TOKEN")]
         admin_token: String,
     },
@@ -159,7 +160,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}"))?;
             eprintln!(
-                "uazapi sandbox: {} (the phone: {}/sandbox/)",
+                "uazapi sandbox: {} (the phone: {}/sandbox/, opened with the --admin-token). It is for trying and testing: never expose it",
                 server.url(),
                 server.url()
             );
@@ -187,11 +188,11 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     let stop = shutdown_signal();
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
-    match app.sandbox_url() {
-        Some(url) => eprintln!(
-            "SANDBOX MODE: no UAZAPI_URL, so a simulated uazapi runs at {url} (its phone: {url}/sandbox/)"
+    match (app.sandbox_url(), app.sandbox_token_source()) {
+        (Some(url), Some(token)) => eprintln!(
+            "SANDBOX MODE: no UAZAPI_URL, so a simulated uazapi runs at {url} (its phone: {url}/sandbox/; its admin token, for the phone and the `admintoken` header: {token}). It is for trying and testing: never expose it"
         ),
-        None => tracing::info!("using the uazapi provider at UAZAPI_URL"),
+        _ => tracing::info!("using the uazapi provider at UAZAPI_URL"),
     }
     tracing::info!(%addr, "zapfleet listening");
     eprintln!("zapfleet is running: http://{addr}/ (API docs: http://{addr}/api/docs)");

@@ -131,6 +131,7 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
     let scanned = app
         .client
         .post(format!("{}/sandbox/phone/scan", app.sandbox))
+        .header("admintoken", &app.sandbox_token)
         .json(&json!({"qrcode": src}))
         .send()
         .await

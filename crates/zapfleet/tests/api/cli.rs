@@ -264,10 +264,16 @@ fn serve_starts_on_a_fresh_folder_with_sqlite_and_stops_on_sigterm() {
 
 /// A bare HTTP/1.1 GET, answering the whole reply (status line included).
 fn http_get(address: &str, path: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
+    http_get_with(address, path, "")
+}
+
+/// [`http_get`] with more header lines (each ending in CRLF).
+pub fn http_get_with(address: &str, path: &str, headers: &str) -> String {
+    let host = address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: zapfleet\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\n{headers}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut reply = String::new();
@@ -304,6 +310,11 @@ fn the_sandbox_subcommand_serves_uazapi_and_its_phone_page() {
         all.starts_with("HTTP/1.1 401"),
         "admin token required: {all}"
     );
+    // The controls take the same --admin-token.
+    let controls = http_get(&address, "/sandbox/instances");
+    assert!(controls.starts_with("HTTP/1.1 401"), "{controls}");
+    let controls = http_get_with(&address, "/sandbox/instances", "admintoken: segredo\r\n");
+    assert!(controls.starts_with("HTTP/1.1 200"), "{controls}");
     Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())

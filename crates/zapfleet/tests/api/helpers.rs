@@ -207,6 +207,8 @@ pub struct TestApp {
     pub address: String,
     /// The in-process uazapi sandbox (its phone controls are under `/sandbox/`).
     pub sandbox: String,
+    /// The sandbox's admin token (its controls need it in `admintoken`).
+    pub sandbox_token: String,
     pub client: reqwest::Client,
     /// The application's use-cases context (its store, its clock), for the
     /// tests that step a worker or look under the API.
@@ -288,6 +290,9 @@ impl Options {
     }
 }
 
+/// The admin token of the tests' in-process sandboxes.
+pub const SANDBOX_TOKEN: &str = "token-do-sandbox-dos-testes";
+
 /// Starts the application on port 0 with its own database.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     spawn_app_with(backend, Options::default()).await
@@ -315,6 +320,7 @@ pub async fn spawn_app_on_with(database: TestDatabase, options: Options) -> Test
         log_format: LogFormat::Text,
         uazapi_url: options.provider.as_ref().map(|(url, _)| url.clone()),
         sandbox_listen: "127.0.0.1:0".to_owned(),
+        sandbox_token: Some(SANDBOX_TOKEN.to_owned()),
         uazapi_admin_token: options.provider.as_ref().map(|(_, token)| token.clone()),
         public_url: options.public_url.clone(),
         secret_key: Some(
@@ -338,11 +344,13 @@ pub async fn spawn_app_on_with(database: TestDatabase, options: Options) -> Test
         .await
         .expect("build app");
     let address = format!("http://{}", app.local_addr().expect("address"));
-    let sandbox = match &options.provider {
-        Some((url, _)) => url.clone(),
-        None => app
-            .sandbox_url()
-            .expect("tests run on the in-process sandbox"),
+    let (sandbox, sandbox_token) = match &options.provider {
+        Some((url, token)) => (url.clone(), token.clone()),
+        None => (
+            app.sandbox_url()
+                .expect("tests run on the in-process sandbox"),
+            SANDBOX_TOKEN.to_owned(),
+        ),
     };
     let platform = app.state().platform.clone();
     let store = platform.store().clone();
@@ -353,6 +361,7 @@ pub async fn spawn_app_on_with(database: TestDatabase, options: Options) -> Test
     TestApp {
         address,
         sandbox,
+        sandbox_token,
         client: reqwest::Client::new(),
         platform,
         store,
@@ -612,6 +621,7 @@ impl TestApp {
     pub async fn sandbox(&self, method: Method, path: &str, body: Value) -> Response {
         self.client
             .request(method, format!("{}{path}", self.sandbox))
+            .header("admintoken", &self.sandbox_token)
             .json(&body)
             .send()
             .await
@@ -621,17 +631,34 @@ impl TestApp {
     /// The sandbox's instances whose provider-side name is this instance's key.
     pub async fn twins(&self, instance: &Value) -> Vec<Value> {
         let all: Vec<Value> = self
-            .client
-            .get(format!("{}/sandbox/instances", self.sandbox))
-            .send()
+            .sandbox(Method::GET, "/sandbox/instances", json!({}))
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
         all.into_iter()
             .filter(|i| i["name"] == instance["instanceKey"])
             .collect()
+    }
+
+    /// A provider-side instance's token, from uazapi's admin API (the
+    /// sandbox's controls never give tokens out).
+    pub async fn provider_token(&self, twin: &Value) -> String {
+        let all: Vec<Value> = self
+            .client
+            .get(format!("{}/instance/all", self.sandbox))
+            .header("admintoken", &self.sandbox_token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let found = all.into_iter().find(|i| i["id"] == twin["id"]);
+        found.expect("the twin at the provider")["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// The one provider-side twin of an instance.

@@ -29,6 +29,7 @@ mod properties;
 mod receipts;
 mod restart;
 mod retention;
+mod sandbox;
 mod schema;
 mod settings;
 mod upgrade;

@@ -9,6 +9,9 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// The sandbox process's admin token (its uazapi admin API and its controls).
+const SANDBOX_ADMIN: &str = "adm";
+
 /// A child process killed (SIGKILL) when dropped.
 struct Proc(Child);
 
@@ -91,7 +94,13 @@ impl Deployment {
         let data_dir =
             std::env::temp_dir().join(format!("zapfleet-restart-{}", nanoid::nanoid!(8)));
         let (sandbox_proc, line) = start(
-            &["sandbox", "--listen", "127.0.0.1:0", "--admin-token", "adm"],
+            &[
+                "sandbox",
+                "--listen",
+                "127.0.0.1:0",
+                "--admin-token",
+                SANDBOX_ADMIN,
+            ],
             &[],
             "uazapi sandbox: ",
         );
@@ -107,7 +116,7 @@ impl Deployment {
         let env = vec![
             ("DATABASE_URL", database.url.clone()),
             ("UAZAPI_URL", sandbox.clone()),
-            ("UAZAPI_ADMIN_TOKEN", "adm".to_owned()),
+            ("UAZAPI_ADMIN_TOKEN", SANDBOX_ADMIN.to_owned()),
             ("ZAPFLEET_LISTEN", format!("127.0.0.1:{port}")),
             ("ZAPFLEET_DATA_DIR", data_dir.display().to_string()),
         ];
@@ -178,6 +187,7 @@ impl Deployment {
         let all: Vec<Value> = self
             .http
             .get(format!("{}/sandbox/instances", self.sandbox))
+            .header("admintoken", SANDBOX_ADMIN)
             .send()
             .await
             .unwrap()
@@ -226,6 +236,7 @@ impl Deployment {
         let scanned = self
             .http
             .post(format!("{}/sandbox/phone/scan", self.sandbox))
+            .header("admintoken", SANDBOX_ADMIN)
             .json(&json!({"qrcode": qrcode}))
             .send()
             .await

@@ -201,7 +201,7 @@ async fn moves(from: Backend, to: Backend) {
         assert_eq!(twin["qrcode"], "", "no new QR");
         let hooks: Value = reqwest::Client::new()
             .get(format!("{}/webhook", provider.url()))
-            .header("token", twin["token"].as_str().unwrap())
+            .header("token", new.provider_token(&twin).await)
             .send()
             .await
             .unwrap()
