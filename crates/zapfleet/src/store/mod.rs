@@ -8,6 +8,7 @@ mod backup_read;
 mod config_history;
 mod deletions;
 mod error;
+mod files;
 mod instances;
 mod links;
 mod listing;
@@ -98,10 +99,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = match Backend::from_url(url)? {
             Backend::Sqlite => {
-                if let Some(parent) = sqlite_path(url).and_then(Path::parent)
-                    && !parent.as_os_str().is_empty()
-                {
-                    std::fs::create_dir_all(parent)?;
+                let file = sqlite_path(url);
+                if let Some(path) = file {
+                    files::prepare(path)?;
                 }
                 // WAL: readers never block the writer. Foreign keys are off by
                 // default in SQLite.
@@ -111,13 +111,16 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true);
-                Pool::Sqlite(
-                    SqlitePoolOptions::new()
-                        .max_connections(8)
-                        .acquire_timeout(Duration::from_secs(15))
-                        .connect_with(options)
-                        .await?,
-                )
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(15))
+                    .connect_with(options)
+                    .await?;
+                // The first connection made the -wal and -shm files.
+                if let Some(path) = file {
+                    files::restrict(path)?;
+                }
+                Pool::Sqlite(pool)
             }
             Backend::Postgres => Pool::Postgres(
                 PgPoolOptions::new()
