@@ -10,7 +10,7 @@ use crate::events::EventHub;
 use crate::metrics::{self, Metrics};
 use crate::services::connection::reconcile;
 use crate::services::platform::{Platform, PretendPhone};
-use crate::services::upgrade;
+use crate::services::{secret_key, upgrade};
 use crate::state::{AppState, WebConfig};
 use crate::store::Store;
 use crate::web::{self, RateLimiter};
@@ -86,6 +86,7 @@ impl Application {
         });
         let mut platform = platform(config, store, provider)?;
         platform.clock = clock;
+        secret_key::verify(&platform).await?;
         upgrade::seal_plain_secrets(&platform)
             .await
             .context("cannot finish upgrading the database")?;
@@ -221,6 +222,17 @@ pub fn platform(
 /// The platform for commands that do not serve (`user`, `token`, `migrate`):
 /// the configured provider (`UAZAPI_URL`, else where `serve` runs the sandbox).
 pub async fn command_platform(config: &Config) -> anyhow::Result<Platform> {
+    let platform = unchecked_command_platform(config).await?;
+    secret_key::verify(&platform).await?;
+    upgrade::seal_plain_secrets(&platform)
+        .await
+        .context("cannot finish upgrading the database")?;
+    Ok(platform)
+}
+
+/// [`command_platform`] before the key is checked against the database: for
+/// `rekey`, whose configured key is the new one.
+pub async fn unchecked_command_platform(config: &Config) -> anyhow::Result<Platform> {
     let store = open_store(config).await?;
     let provider: Arc<dyn Provider> = match &config.uazapi_url {
         Some(url) => {
@@ -233,11 +245,7 @@ pub async fn command_platform(config: &Config) -> anyhow::Result<Platform> {
             PROVIDER_TIMEOUT,
         )?),
     };
-    let platform = platform(config, store, provider)?;
-    upgrade::seal_plain_secrets(&platform)
-        .await
-        .context("cannot finish upgrading the database")?;
-    Ok(platform)
+    platform(config, store, provider)
 }
 
 /// The whole HTTP surface: the API, the pages, and the middleware around them.

@@ -183,6 +183,16 @@ pub struct TestDatabase {
     dir: Option<PathBuf>,
 }
 
+impl TestDatabase {
+    /// The same database for another server, leaving its removal to this one.
+    pub fn shared(&self) -> TestDatabase {
+        TestDatabase {
+            url: self.url.clone(),
+            dir: None,
+        }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some(dir) = &self.dir {
@@ -287,7 +297,8 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
     spawn_app_on_with(database, Options::default()).await
 }
 
-async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp {
+/// Starts the application on port 0 over an existing database, as `options` say.
+pub async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp {
     let mut tuning = fast_tuning();
     tuning.background_workers = !options.without_workers;
     let config = Config {

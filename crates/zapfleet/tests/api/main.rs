@@ -26,6 +26,7 @@ mod receipts;
 mod restart;
 mod retention;
 mod schema;
+mod secret_key;
 mod settings;
 mod upgrade;
 mod web;
