@@ -22,6 +22,7 @@ mod listing;
 mod messages;
 mod operations;
 mod pages;
+mod private_files;
 mod receipts;
 mod restart;
 mod retention;
