@@ -146,13 +146,24 @@ pub fn load_or_create_key(configured: Option<&str>, data_dir: &Path) -> anyhow::
             .with_context(|| format!("cannot read {}", path.display()))?;
         return parse_key(&text).with_context(|| format!("invalid key in {}", path.display()));
     }
-    std::fs::create_dir_all(data_dir)
+    create_private_dir(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let key = random_bytes::<32>();
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
     write_private(&path, &hex).with_context(|| format!("cannot write {}", path.display()))?;
     tracing::warn!(path = %path.display(), "generated a new secret key: back it up with the database");
     Ok(key)
+}
+
+/// Creates a folder (and its missing parents) that only this user may enter
+/// (0700): the data folder holds the key and the database. A folder that
+/// already exists is left as its owner made it.
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
 }
 
 /// Writes a new file only its owner can read (0600 on Unix); fails if it exists.
@@ -225,6 +236,8 @@ mod tests {
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
+            let dir_mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+            assert_eq!(dir_mode & 0o777, 0o700, "the data folder is private");
         }
         assert!(parse_key("abc").is_err());
         assert_eq!(parse_key(&"0f".repeat(32)).unwrap(), [15; 32]);

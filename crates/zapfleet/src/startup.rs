@@ -12,7 +12,7 @@ use crate::metrics::{self, Metrics};
 use crate::sandbox_token;
 use crate::services::connection::reconcile;
 use crate::services::platform::{Platform, PretendPhone};
-use crate::services::upgrade;
+use crate::services::{secret_key, upgrade};
 use crate::state::{AppState, WebConfig};
 use crate::store::Store;
 use crate::web;
@@ -91,6 +91,7 @@ impl Application {
         });
         let mut platform = platform(config, store, provider)?;
         platform.clock = clock;
+        secret_key::verify(&platform).await?;
         upgrade::seal_plain_secrets(&platform)
             .await
             .context("cannot finish upgrading the database")?;
@@ -256,6 +257,20 @@ pub fn platform(
 /// The platform for commands that do not serve (`user`, `token`, `migrate`):
 /// the configured provider (`UAZAPI_URL`, else where `serve` runs the sandbox).
 pub async fn command_platform(config: &Config) -> anyhow::Result<Platform> {
+    let platform = unchecked_command_platform(config).await?;
+    secret_key::verify(&platform).await?;
+    upgrade::seal_plain_secrets(&platform)
+        .await
+        .context("cannot finish upgrading the database")?;
+    upgrade::refresh_name_keys(&platform)
+        .await
+        .context("cannot recompute instance name keys")?;
+    Ok(platform)
+}
+
+/// [`command_platform`] before the key is checked against the database: for
+/// `rekey`, whose configured key is the new one.
+pub async fn unchecked_command_platform(config: &Config) -> anyhow::Result<Platform> {
     let store = open_store(config).await?;
     let provider: Arc<dyn Provider> = match &config.uazapi_url {
         Some(url) => {
@@ -271,14 +286,7 @@ pub async fn command_platform(config: &Config) -> anyhow::Result<Platform> {
             )?)
         }
     };
-    let platform = platform(config, store, provider)?;
-    upgrade::seal_plain_secrets(&platform)
-        .await
-        .context("cannot finish upgrading the database")?;
-    upgrade::refresh_name_keys(&platform)
-        .await
-        .context("cannot recompute instance name keys")?;
-    Ok(platform)
+    platform(config, store, provider)
 }
 
 /// The whole HTTP surface: the API, the pages, and the middleware around them.

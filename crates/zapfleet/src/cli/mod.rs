@@ -1,7 +1,8 @@
 //! The command line: `serve` (default), `migrate`, `user …`, `token …`,
-//! `backup`, `restore`, `sandbox`.
+//! `backup`, `restore`, `rekey`, `sandbox`.
 
 mod backup;
+mod rekey;
 
 use crate::config::Config;
 use crate::services::{accounts, tokens};
@@ -64,6 +65,14 @@ pub enum Command {
         /// Say what would be created, kept or skipped, and write nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Re-seal every stored secret under a new key, in one transaction: the
+    /// new key from ZAPFLEET_SECRET_KEY, the old one from --old-key (or the
+    /// data folder's secret.key). Stop the servers first.
+    Rekey {
+        /// The key the secrets are sealed with now (64 hex characters).
+        #[arg(long, env = "ZAPFLEET_OLD_SECRET_KEY", hide_env_values = true)]
+        old_key: Option<String>,
     },
     /// Run the uazapi-compatible sandbox alone (its controls are under /sandbox/).
     Sandbox {
@@ -147,6 +156,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             dry_run,
         } => backup::restore(&config, &file, email.as_deref(), dry_run).await,
+        Command::Rekey { old_key } => rekey::rekey(&config, old_key.as_deref()).await,
         Command::Sandbox {
             listen,
             admin_token,

@@ -12,6 +12,7 @@ pub mod instances;
 pub mod messages;
 pub mod platform;
 pub mod provisioning;
+pub mod secret_key;
 pub mod settings;
 pub mod ssrf;
 pub mod stats;

@@ -8,6 +8,7 @@ mod backup_read;
 mod config_history;
 mod deletions;
 mod error;
+mod files;
 mod instances;
 mod links;
 mod listing;
@@ -18,6 +19,7 @@ mod receipts;
 mod restore;
 mod retention;
 mod schedule;
+mod sealed;
 mod sessions;
 mod sql;
 mod stats;
@@ -37,6 +39,7 @@ pub use listing::{InstancePage, InstanceQuery, Pagination};
 pub use messages::{MessageFilter, MessageRecord, NewMedia, NewMessage};
 pub use restore::{Restore, RestoredInstance};
 pub use retention::{Purged, Retention};
+pub use sealed::{Resealed, SealedPlace};
 pub use sessions::SessionUser;
 pub use stats::Counter;
 pub use status::{HistoryEntry, StatusChange};
@@ -101,10 +104,9 @@ impl Store {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let pool = match Backend::from_url(url)? {
             Backend::Sqlite => {
-                if let Some(parent) = sqlite_path(url).and_then(Path::parent)
-                    && !parent.as_os_str().is_empty()
-                {
-                    std::fs::create_dir_all(parent)?;
+                let file = sqlite_path(url);
+                if let Some(path) = file {
+                    files::prepare(path)?;
                 }
                 // WAL: readers never block the writer. Foreign keys are off by
                 // default in SQLite.
@@ -114,13 +116,16 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true);
-                Pool::Sqlite(
-                    SqlitePoolOptions::new()
-                        .max_connections(8)
-                        .acquire_timeout(Duration::from_secs(15))
-                        .connect_with(options)
-                        .await?,
-                )
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(15))
+                    .connect_with(options)
+                    .await?;
+                // The first connection made the -wal and -shm files.
+                if let Some(path) = file {
+                    files::restrict(path)?;
+                }
+                Pool::Sqlite(pool)
             }
             Backend::Postgres => Pool::Postgres(
                 PgPoolOptions::new()

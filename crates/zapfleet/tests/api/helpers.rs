@@ -309,7 +309,7 @@ pub async fn spawn_app_on(database: TestDatabase) -> TestApp {
     spawn_app_on_with(database, Options::default()).await
 }
 
-/// Starts the application over an existing database, as `options` say.
+/// Starts the application on port 0 over an existing database, as `options` say.
 pub async fn spawn_app_on_with(database: TestDatabase, options: Options) -> TestApp {
     let mut tuning = fast_tuning();
     tuning.background_workers = !options.without_workers;

@@ -25,7 +25,7 @@ const KEY: &str = "4242424242424242424242424242424242424242424242424242424242424
 /// Rows in every table of the previous schema (the same text runs on both backends).
 fn seed() -> String {
     let t = |ms: i64| (T0 + ms).to_string();
-    format!(
+    let text = format!(
         r#"
 INSERT INTO "user" (id, email, "passwordHash", "isAdmin", disabled, locale, "createdAt", "updatedAt") VALUES
  ('u-ana', 'ana@loja.com.br', 'hash-a', 1, 0, 'pt-BR', {t0}, {t0}),
@@ -111,7 +111,29 @@ INSERT INTO instance_config_history (id, "instanceId", config, "changedAt") VALU
         t60000 = t(60000),
         t120000 = t(120000),
         t300000 = t(300000),
-    )
+    );
+    sealed_as_the_previous_release_did(text)
+}
+
+/// The sealed values of the seed, sealed with [`KEY`] as the previous release
+/// sealed them (a start checks that the key opens the database's secrets).
+fn sealed_as_the_previous_release_did(mut text: String) -> String {
+    let secrets = zapfleet::crypto::SecretBox::new(&zapfleet::crypto::parse_key(KEY).unwrap());
+    for plain in [
+        "token-1",
+        "token-3",
+        "secret-1",
+        "secret-2",
+        "secret-3",
+        "old-token",
+        "sealed",
+    ] {
+        text = text.replace(
+            &format!("'v1:{plain}'"),
+            &format!("'{}'", secrets.encrypt(plain)),
+        );
+    }
+    text
 }
 
 /// A connection of the test's own, below the application.
