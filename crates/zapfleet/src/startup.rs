@@ -250,6 +250,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(api::with_locale))
+        .layer(middleware::from_fn(api::with_request_meta))
         .layer(csrf)
         .layer(
             ServiceBuilder::new()

@@ -1,9 +1,10 @@
 //! Accounts: creating them, passwords, signing in and out of the browser, the
 //! language switch, and what the administrator manages.
 
+use super::audit::{self, Actor, Target};
 use super::platform::Platform;
 use crate::crypto::sha256_hex;
-use crate::domain::{Email, Password, UserId};
+use crate::domain::{AuditAction, Email, Password, UserId};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::store::NewUser;
@@ -155,8 +156,16 @@ pub async fn sign_in(
     };
     let valid = verify_password(password, hash).await;
     match user {
-        Some(user) if valid && !user.disabled => Ok(Some(start_session(platform, &user.id).await?)),
-        _ => Ok(None),
+        Some(user) if valid && !user.disabled => {
+            let session = start_session(platform, &user.id).await?;
+            audit::sign_in(platform, email, Some((&user.id, false)), true).await;
+            Ok(Some(session))
+        }
+        _ => {
+            let who = user.as_ref().map(|u| (&u.id, valid && u.disabled));
+            audit::sign_in(platform, email, who, false).await;
+            Ok(None)
+        }
     }
 }
 
@@ -172,6 +181,15 @@ pub async fn sign_up(
         return Err(AppError::Forbidden);
     }
     let user = new_user(platform, email, password, false, true).await?;
+    let detail = serde_json::json!({"admin": user.is_admin});
+    audit::record(
+        platform,
+        Actor::user(&user.id),
+        AuditAction::SignUp,
+        Target::none(),
+        detail,
+    )
+    .await;
     start_session(platform, &user.id).await
 }
 
@@ -226,6 +244,21 @@ pub async fn set_disabled(
         .set_user_disabled(target, disabled, platform.now())
         .await?
     {
+        let action = if disabled {
+            AuditAction::UserDisabled
+        } else {
+            AuditAction::UserEnabled
+        };
+        let email = audit::user_email(platform, target).await;
+        let target = Target::new(target, email.as_ref().map(Email::as_str));
+        audit::record(
+            platform,
+            Actor::user(&admin.user_id),
+            action,
+            target,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(())
     } else {
         Err(AppError::NotFound)

@@ -8,8 +8,9 @@
 
 use super::export::{BackupOptions, write_backup_file};
 use super::import::{Report, RestoreOptions, restore};
-use super::{BackupError, Progress};
-use crate::domain::UserId;
+use super::{BackupError, Progress, Scope};
+use crate::domain::{AuditAction, RequestMeta, UserId};
+use crate::services::audit::{self, Actor, Target};
 use crate::services::platform::Platform;
 use age::secrecy::SecretString;
 use std::collections::HashMap;
@@ -180,6 +181,7 @@ impl Jobs {
     ) -> String {
         let permit = slot.permit.take();
         let (jobs, platform, job) = (self.clone(), platform.clone(), slot.id.clone());
+        let (owner, meta) = (self.owner_of(&slot.id), audit::current_meta());
         tokio::spawn(async move {
             let file = TempFile::new("backup");
             let name = super::archive::scheduled_name(platform.now());
@@ -191,6 +193,13 @@ impl Jobs {
                 jobs.progress_of(&job),
             )
             .await;
+            let detail = serde_json::json!({
+                "scope": scope_name(&options.scope),
+                "withMessages": options.with_messages,
+                "ok": written.is_ok(),
+                "instances": written.as_ref().map_or(0, |counts| counts.instances),
+            });
+            audit_job(&platform, owner, meta, AuditAction::Backup, detail).await;
             let outcome = match written.and_then(|_| Ok(std::fs::metadata(file.path())?.len())) {
                 Ok(size) => Outcome::Written { file, size, name },
                 Err(error) => Outcome::Failed(error),
@@ -217,6 +226,7 @@ impl Jobs {
             job.size = size;
         }
         let (jobs, platform, job) = (self.clone(), platform.clone(), slot.id.clone());
+        let (owner, meta) = (self.owner_of(&slot.id), audit::current_meta());
         tokio::spawn(async move {
             let outcome = match std::fs::File::open(upload.path()) {
                 Ok(input) => {
@@ -237,10 +247,22 @@ impl Jobs {
                 Err(error) => Outcome::Failed(error.into()),
             };
             drop(upload);
+            let detail = serde_json::json!({
+                "scope": scope_name(&options.scope),
+                "createUsers": options.create_users,
+                "dryRun": options.dry_run,
+                "ok": matches!(outcome, Outcome::Restored(_)),
+            });
+            audit_job(&platform, owner, meta, AuditAction::Restore, detail).await;
             jobs.end(&job, outcome);
             drop(permit);
         });
         slot.id.clone()
+    }
+
+    /// Whose job `id` is.
+    fn owner_of(&self, id: &str) -> Option<UserId> {
+        self.lock().get(id).map(|job| job.owner.clone())
     }
 
     /// Looks at the owner's job `id` (`None`: no such job of theirs).
@@ -287,4 +309,26 @@ impl Jobs {
             job.ended = Some(Instant::now());
         }
     }
+}
+
+/// How a backup's scope is named in the audit log.
+fn scope_name(scope: &Scope) -> &'static str {
+    match scope {
+        Scope::All => "all",
+        Scope::User(_) => "account",
+    }
+}
+
+/// Records a job in the audit log when it ends, as coming from where the
+/// request that started it came from (the job runs on a task of its own).
+async fn audit_job(
+    platform: &Platform,
+    owner: Option<UserId>,
+    meta: RequestMeta,
+    action: AuditAction,
+    detail: serde_json::Value,
+) {
+    let actor = owner.as_ref().map(Actor::user).unwrap_or_default();
+    let recorded = audit::record(platform, actor, action, Target::none(), detail);
+    audit::REQUEST_META.scope(meta, recorded).await;
 }
