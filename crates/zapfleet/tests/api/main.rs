@@ -8,6 +8,7 @@ mod helpers;
 
 mod accounts;
 mod architecture;
+mod audit;
 mod backup;
 mod browser;
 mod cli;
