@@ -78,6 +78,15 @@ pub struct RequestMeta {
 }
 
 impl RequestMeta {
+    /// What the command line and the server's own schedule record as their
+    /// origin: no address, and a user agent that says which.
+    pub fn local(what: &str) -> Self {
+        Self {
+            ip: None,
+            user_agent: Some(format!("zapfleet ({what})")),
+        }
+    }
+
     /// From the client's address and its raw `User-Agent`.
     pub fn new(ip: Option<std::net::IpAddr>, user_agent: Option<&str>) -> Self {
         Self {

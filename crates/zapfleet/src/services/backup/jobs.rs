@@ -8,9 +8,9 @@
 
 use super::export::{BackupOptions, write_backup_file};
 use super::import::{Report, RestoreOptions, restore};
-use super::{BackupError, Progress, Scope};
-use crate::domain::{AuditAction, RequestMeta, UserId};
-use crate::services::audit::{self, Actor, Target};
+use super::{BackupError, Progress};
+use crate::domain::UserId;
+use crate::services::audit;
 use crate::services::platform::Platform;
 use age::secrecy::SecretString;
 use std::collections::HashMap;
@@ -193,13 +193,11 @@ impl Jobs {
                 jobs.progress_of(&job),
             )
             .await;
-            let detail = serde_json::json!({
-                "scope": scope_name(&options.scope),
-                "withMessages": options.with_messages,
-                "ok": written.is_ok(),
-                "instances": written.as_ref().map_or(0, |counts| counts.instances),
-            });
-            audit_job(&platform, owner, meta, AuditAction::Backup, detail).await;
+            // Recorded as coming from the request that started it.
+            let instances = written.as_ref().ok().map(|counts| counts.instances);
+            let recorded =
+                super::audit::backup_taken(&platform, owner.as_ref(), &options, instances);
+            audit::REQUEST_META.scope(meta, recorded).await;
             let outcome = match written.and_then(|_| Ok(std::fs::metadata(file.path())?.len())) {
                 Ok(size) => Outcome::Written { file, size, name },
                 Err(error) => Outcome::Failed(error),
@@ -247,13 +245,9 @@ impl Jobs {
                 Err(error) => Outcome::Failed(error.into()),
             };
             drop(upload);
-            let detail = serde_json::json!({
-                "scope": scope_name(&options.scope),
-                "createUsers": options.create_users,
-                "dryRun": options.dry_run,
-                "ok": matches!(outcome, Outcome::Restored(_)),
-            });
-            audit_job(&platform, owner, meta, AuditAction::Restore, detail).await;
+            let ok = matches!(outcome, Outcome::Restored(_));
+            let recorded = super::audit::restore_done(&platform, owner.as_ref(), &options, ok);
+            audit::REQUEST_META.scope(meta, recorded).await;
             jobs.end(&job, outcome);
             drop(permit);
         });
@@ -309,26 +303,4 @@ impl Jobs {
             job.ended = Some(Instant::now());
         }
     }
-}
-
-/// How a backup's scope is named in the audit log.
-fn scope_name(scope: &Scope) -> &'static str {
-    match scope {
-        Scope::All => "all",
-        Scope::User(_) => "account",
-    }
-}
-
-/// Records a job in the audit log when it ends, as coming from where the
-/// request that started it came from (the job runs on a task of its own).
-async fn audit_job(
-    platform: &Platform,
-    owner: Option<UserId>,
-    meta: RequestMeta,
-    action: AuditAction,
-    detail: serde_json::Value,
-) {
-    let actor = owner.as_ref().map(Actor::user).unwrap_or_default();
-    let recorded = audit::record(platform, actor, action, Target::none(), detail);
-    audit::REQUEST_META.scope(meta, recorded).await;
 }

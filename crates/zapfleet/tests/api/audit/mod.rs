@@ -3,6 +3,7 @@
 //! newest first; old lines go with the retention rules, and none is ever changed.
 
 mod actions;
+mod local;
 mod page;
 mod visibility;
 
