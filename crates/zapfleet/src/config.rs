@@ -79,6 +79,7 @@ struct FileConfig {
     retain_delivered_days: Option<u32>,
     retain_dead_days: Option<u32>,
     retain_config_history_days: Option<u32>,
+    retain_audit_days: Option<u32>,
     backup_dir: Option<PathBuf>,
     backup_every: Option<String>,
     backup_keep: Option<usize>,
@@ -172,6 +173,11 @@ impl Config {
                 "ZAPFLEET_RETAIN_CONFIG_HISTORY_DAYS",
                 from_file.retain_config_history_days,
                 defaults.config_history_days,
+            )?,
+            audit_days: days(
+                "ZAPFLEET_RETAIN_AUDIT_DAYS",
+                from_file.retain_audit_days,
+                defaults.audit_days,
             )?,
         };
         let backups = match env("ZAPFLEET_BACKUP_DIR")
@@ -383,6 +389,14 @@ mod tests {
         assert_eq!(config.retention.messages_days, None);
         assert_eq!(config.retention.delivered_days, Some(2));
         assert!(Config::load_from(None, env(&[("ZAPFLEET_RETAIN_DEAD_DAYS", "soon")])).is_err());
+    }
+
+    #[test]
+    fn the_audit_log_is_kept_a_year_unless_told_otherwise() {
+        let config = Config::load_from(None, env(&[])).unwrap();
+        assert_eq!(config.retention.audit_days, Some(365));
+        let config = Config::load_from(None, env(&[("ZAPFLEET_RETAIN_AUDIT_DAYS", "30")])).unwrap();
+        assert_eq!(config.retention.audit_days, Some(30));
     }
 
     #[test]

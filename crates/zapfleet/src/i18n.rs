@@ -334,6 +334,34 @@ catalog! {
     BackupInconsistent => "O backup tem registros incoerentes.", "The backup has inconsistent records.";
     BackupIo => "Não foi possível ler ou gravar o arquivo no servidor.", "The server could not read or write the file.";
     Internal => "Erro interno. Tente novamente; se persistir, fale com o administrador.", "Internal error. Try again; if it persists, contact the administrator.";
+    BadAuditAction => "Ação desconhecida. Use, por exemplo, sign_in, instance_created ou token_revoked.", "Unknown action. Use, for example, sign_in, instance_created or token_revoked.";
+    NavAudit => "Auditoria", "Audit log";
+    AuditIntro => "Quem fez o quê, quando e de onde. Você vê as suas ações; o administrador vê as de todos.", "Who did what, when and from where. You see your own actions; the administrator sees everyone's.";
+    AuditAllActions => "Todas as ações", "All actions";
+    AuditFilter => "Filtrar", "Filter";
+    AuditEmpty => "Nenhum registro ainda.", "Nothing recorded yet.";
+    AuditWhen => "Quando", "When";
+    AuditWho => "Quem", "Who";
+    AuditAction => "Ação", "Action";
+    AuditTarget => "Alvo", "Target";
+    AuditFrom => "Origem", "From";
+    AuditDetail => "Detalhes", "Details";
+    AuditOlder => "Mais antigos", "Older";
+    AuditNewest => "Mais recentes", "Newest";
+    ActionSignIn => "Entrou", "Signed in";
+    ActionSignInFailed => "Falha ao entrar", "Failed sign-in";
+    ActionSignUp => "Criou a conta", "Signed up";
+    ActionInstanceCreated => "Criou instância", "Created an instance";
+    ActionInstanceConnected => "Conectou instância", "Connected an instance";
+    ActionInstanceDisconnected => "Desconectou instância", "Disconnected an instance";
+    ActionInstanceDeleted => "Excluiu instância", "Deleted an instance";
+    ActionSettingsChanged => "Alterou configurações", "Changed settings";
+    ActionTokenCreated => "Criou token de API", "Created an API token";
+    ActionTokenRevoked => "Revogou token de API", "Revoked an API token";
+    ActionUserDisabled => "Desativou usuário", "Disabled a user";
+    ActionUserEnabled => "Reativou usuário", "Re-enabled a user";
+    ActionBackup => "Fez backup", "Took a backup";
+    ActionRestore => "Restaurou backup", "Restored a backup";
 }
 
 impl fmt::Display for Msg {

@@ -299,6 +299,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(api::with_locale))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            api::with_request_meta,
+        ))
         .layer(csrf)
         .layer(
             ServiceBuilder::new()

@@ -1,5 +1,6 @@
 //! The JSON API under `/api`, its OpenAPI document and the operational endpoints.
 
+mod audit;
 pub mod auth;
 pub mod connection;
 mod docs;
@@ -11,13 +12,16 @@ pub mod instances;
 mod messages;
 mod webhooks;
 
+use crate::domain::RequestMeta;
 use crate::i18n::{Locale, REQUEST_LOCALE};
+use crate::services::audit::REQUEST_META;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::net::SocketAddr;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -38,7 +42,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
         (name = "events", description = "Live events (Server-Sent Events)"),
         (name = "messages", description = "Sending and receiving messages; usage statistics"),
         (name = "webhooks", description = "Webhooks: where the provider posts, and yours (signed forwards, delivery log, dead letters)"),
-        (name = "operations", description = "Health, readiness, metrics")
+        (name = "operations", description = "Health, readiness, metrics"),
+        (name = "audit", description = "The audit log: who did what, when and from where")
     )
 )]
 struct ApiDoc;
@@ -67,13 +72,38 @@ pub fn router() -> Router<AppState> {
                 .merge(events::router())
                 .merge(messages::router())
                 .merge(forwarding::router())
-                .merge(webhooks::router()),
+                .merge(webhooks::router())
+                .merge(audit::router()),
         )
         .merge(health::router())
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let openapi_json = openapi.to_pretty_json().unwrap_or_default();
     api.merge(docs::router(openapi_json))
+}
+
+/// Serves the request knowing where it came from (the client's address, behind
+/// trusted proxies as they report it, and user agent), for the audit log.
+pub async fn with_request_meta(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(peer)| {
+            state
+                .web
+                .trusted_proxies
+                .client(peer.ip(), request.headers())
+        });
+    let user_agent = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let meta = RequestMeta::new(ip, user_agent);
+    REQUEST_META.scope(meta, next.run(request)).await
 }
 
 /// Serves the request in the language its `Accept-Language` prefers.

@@ -3,6 +3,9 @@
 
 use crate::config::Config;
 use crate::domain::Email;
+use crate::domain::RequestMeta;
+use crate::services::audit::REQUEST_META;
+use crate::services::backup::audit::{backup_taken, restore_done};
 use crate::services::backup::export::{BackupOptions, write_backup_file};
 use crate::services::backup::import::{Report, RestoreOptions, Tally, restore as restore_backup};
 use crate::services::backup::{Progress, Scope, archive, current_memory, peak_memory};
@@ -107,6 +110,13 @@ fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_048_576.0)
 }
 
+/// Runs `work` as coming from the command line, for the audit log.
+async fn on_command_line<T>(work: impl Future<Output = T>) -> T {
+    REQUEST_META
+        .scope(RequestMeta::local("command line"), work)
+        .await
+}
+
 /// `zapfleet backup`.
 pub async fn backup(
     config: &Config,
@@ -122,9 +132,10 @@ pub async fn backup(
     let passphrase = passphrase(true)?;
     let meter = Meter::new(None);
     let started = std::time::Instant::now();
-    let counts = write_backup_file(&platform, &options, out, passphrase, meter.callback())
-        .await
-        .with_context(|| format!("backup not written to {}", out.display()))?;
+    let written = write_backup_file(&platform, &options, out, passphrase, meter.callback()).await;
+    let instances = written.as_ref().ok().map(|counts| counts.instances);
+    on_command_line(backup_taken(&platform, None, &options, instances)).await;
+    let counts = written.with_context(|| format!("backup not written to {}", out.display()))?;
     let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or_default();
     if std::io::stderr().is_terminal() {
         eprintln!();
@@ -220,8 +231,9 @@ pub async fn restore(
         &options,
         meter.callback(),
     )
-    .await
-    .with_context(|| format!("nothing restored from {}", file.display()))?;
+    .await;
+    on_command_line(restore_done(&platform, None, &options, report.is_ok())).await;
+    let report = report.with_context(|| format!("nothing restored from {}", file.display()))?;
     if std::io::stderr().is_terminal() {
         eprintln!();
     }

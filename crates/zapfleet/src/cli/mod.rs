@@ -185,7 +185,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let owner = accounts::find_user(&platform, &email)
                 .await
                 .map_err(user_error(&email))?;
-            let token = tokens::issue(&platform, &owner.id, &name)
+            let issued = tokens::issue(&platform, &owner.id, &name);
+            let local = crate::domain::RequestMeta::local("command line");
+            let token = crate::services::audit::REQUEST_META
+                .scope(local, issued)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", describe(&e)))?;
             println!("{}", token.secret);

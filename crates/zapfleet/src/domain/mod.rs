@@ -7,6 +7,7 @@
 pub(crate) mod text_enum;
 
 pub mod account;
+pub mod audit;
 pub mod connection;
 pub mod day;
 pub mod event;
@@ -28,6 +29,7 @@ pub mod timestamp;
 pub mod transition;
 
 pub use account::{Email, EmailError, Password, PasswordError, TokenName, TokenNameError};
+pub use audit::{AuditAction, AuditCursor, AuditEvent, RequestMeta};
 pub use connection::{Login, LoginMethod, ProvisionState, StatusSource};
 pub use day::{Day, DayError};
 pub use event::{DeliveryStatus, EventKind, ForwardWebhook};

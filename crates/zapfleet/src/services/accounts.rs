@@ -1,10 +1,11 @@
 //! Accounts: creating them, passwords, signing in and out of the browser, the
 //! language switch, and what the administrator manages.
 
+use super::audit::{self, Actor, Target};
 use super::platform::Platform;
 use super::throttle;
 use crate::crypto::sha256_hex;
-use crate::domain::{Email, Password, Timestamp, UserId};
+use crate::domain::{AuditAction, Email, Password, Timestamp, UserId};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::store::NewUser;
@@ -179,10 +180,14 @@ pub async fn sign_in(
     match user {
         Some(user) if valid && !user.disabled => {
             throttle::succeeded(platform, passed, true).await?;
-            Ok(SignIn::Session(start_session(platform, &user.id).await?))
+            let session = start_session(platform, &user.id).await?;
+            audit::sign_in(platform, email, Some((&user.id, false)), true).await;
+            Ok(SignIn::Session(session))
         }
         _ => {
             throttle::failed(platform, passed).await?;
+            let who = user.as_ref().map(|u| (&u.id, valid && u.disabled));
+            audit::sign_in(platform, email, who, false).await;
             Ok(SignIn::Refused)
         }
     }
@@ -247,6 +252,15 @@ pub async fn sign_up(
         }
         other => other?,
     };
+    let detail = serde_json::json!({"admin": user.is_admin});
+    audit::record(
+        platform,
+        Actor::user(&user.id),
+        AuditAction::SignUp,
+        Target::none(),
+        detail,
+    )
+    .await;
     start_session(platform, &user.id).await
 }
 
@@ -301,6 +315,21 @@ pub async fn set_disabled(
         .set_user_disabled(target, disabled, platform.now())
         .await?
     {
+        let action = if disabled {
+            AuditAction::UserDisabled
+        } else {
+            AuditAction::UserEnabled
+        };
+        let email = audit::user_email(platform, target).await;
+        let target = Target::new(target, email.as_ref().map(Email::as_str));
+        audit::record(
+            platform,
+            Actor::user(&admin.user_id),
+            action,
+            target,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(())
     } else {
         Err(AppError::NotFound)

@@ -1,6 +1,7 @@
 //! Connecting, logging out, reconnecting and asking the provider how each
 //! instance is; every answer goes through the state machine in [`super::status`].
 
+use super::audit::{self, Actor, Target};
 use super::credentials::provider_token;
 use super::platform::{Platform, jitter};
 use super::provisioning::provision_now;
@@ -9,7 +10,8 @@ use crate::domain::connection::reconnect_delay_ms;
 use crate::domain::instance_status::Cause;
 use crate::domain::transition::Report;
 use crate::domain::{
-    Instance, InstanceId, InstanceStatus, LoginMethod, ProvisionState, StatusSource, UserId,
+    AuditAction, Instance, InstanceId, InstanceStatus, LoginMethod, ProvisionState, StatusSource,
+    UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -101,6 +103,16 @@ pub async fn connect(
         Some(&answer.profile_name),
     );
     apply(platform, id, &report, StatusSource::User).await?;
+    let target = Target::new(id, Some(&instance.name.to_string()));
+    let detail = serde_json::json!({"method": method.as_str()});
+    audit::record(
+        platform,
+        Actor::user(user),
+        AuditAction::InstanceConnected,
+        target,
+        detail,
+    )
+    .await;
     super::instances::get(platform, user, id).await
 }
 
@@ -120,6 +132,16 @@ pub async fn disconnect(
         apply(platform, id, &report, StatusSource::User).await?;
     }
     platform.store.set_logged_out(id, true).await?;
+    let target = Target::new(id, Some(&instance.name.to_string()));
+    let detail = serde_json::json!({});
+    audit::record(
+        platform,
+        Actor::user(user),
+        AuditAction::InstanceDisconnected,
+        target,
+        detail,
+    )
+    .await;
     super::instances::get(platform, user, id).await
 }
 

@@ -1,12 +1,13 @@
 //! Creating, reading, listing, changing and deleting instances.
 
+use super::audit::{self, Actor, Target};
 use super::credentials::{Sealed, open};
 use super::platform::Platform;
 use super::provisioning::provision_now;
 use super::webhooks::secret_hash;
 use crate::domain::{
-    Cursor, Day, EventKind, Instance, InstanceId, InstanceName, InstanceSort, InstanceStatus,
-    Phone, UserId,
+    AuditAction, Cursor, Day, EventKind, Instance, InstanceId, InstanceName, InstanceSort,
+    InstanceStatus, Phone, UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -89,6 +90,16 @@ pub async fn create(
         .insert_instance(new, now, now.plus_millis(PROVISION_GRACE_MS))
         .await?;
     tracing::info!(instance = %instance.id, "instance created");
+    let target = Target::new(&instance.id, Some(&instance.name.to_string()));
+    let detail = serde_json::json!({});
+    audit::record(
+        platform,
+        Actor::user(user),
+        AuditAction::InstanceCreated,
+        target,
+        detail,
+    )
+    .await;
     if let Err(error) = provision_now(platform, &instance.id).await {
         tracing::warn!(instance = %instance.id, %error, "provider not reached; provisioning continues in the background");
     }
@@ -141,6 +152,11 @@ pub async fn update(
 #[tracing::instrument(skip_all, fields(user = %user, instance = %id))]
 pub async fn delete(platform: &Platform, user: &UserId, id: &InstanceId) -> Result<(), AppError> {
     let store = &platform.store;
+    // Its name, for the audit log (the row is about to go).
+    let name = store
+        .get_instance(user, id)
+        .await?
+        .map(|i| i.name.to_string());
     let token_sealed = store
         .provider_link(id)
         .await?
@@ -150,6 +166,16 @@ pub async fn delete(platform: &Platform, user: &UserId, id: &InstanceId) -> Resu
         return Err(AppError::NotFound);
     }
     tracing::info!("instance deleted");
+    let target = Target::new(id, name.as_deref());
+    let detail = serde_json::json!({});
+    audit::record(
+        platform,
+        Actor::user(user),
+        AuditAction::InstanceDeleted,
+        target,
+        detail,
+    )
+    .await;
     platform.events.publish(
         user,
         EventKind::InstanceDeleted,

@@ -4,6 +4,7 @@
 //! Handlers never reach the store: they call these.
 
 pub mod accounts;
+pub mod audit;
 pub mod backup;
 pub mod connection;
 pub mod credentials;

@@ -2,9 +2,12 @@
 //! same rules for the API and the pages. Signing secrets are sealed when saved
 //! and never shown again.
 
+use super::audit::{self, Actor, Target};
 use super::platform::Platform;
 use super::ssrf::{UrlRefusal, check_url};
-use crate::domain::{EventKind, ForwardWebhook, InstanceId, InstanceSettings, Timestamp, UserId};
+use crate::domain::{
+    AuditAction, EventKind, ForwardWebhook, InstanceId, InstanceSettings, Timestamp, UserId,
+};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use serde::{Deserialize, Serialize};
@@ -203,8 +206,38 @@ pub async fn save(
         return Err(AppError::NotFound);
     }
     let saved = super::instances::get(platform, user, id).await?;
+    let target = Target::new(id, Some(&saved.name.to_string()));
+    let detail = serde_json::json!({"changed": changed_keys(&instance.settings, &saved.settings)});
+    audit::record(
+        platform,
+        Actor::user(user),
+        AuditAction::SettingsChanged,
+        target,
+        detail,
+    )
+    .await;
     super::connection::push_provider_settings(platform, &saved).await;
     Ok(SettingsView::from(&saved.settings))
+}
+
+/// The names of the settings that changed (names only: a value could be a URL
+/// with a credential in it, and the audit log keeps no secret).
+fn changed_keys(before: &InstanceSettings, after: &InstanceSettings) -> Vec<String> {
+    let (before, after) = (before.to_config(), after.to_config());
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
+        return Vec::new();
+    };
+    after
+        .iter()
+        .filter(|(key, value)| before.get(key.as_str()) != Some(value))
+        .map(|(key, _)| key.clone())
+        .chain(
+            before
+                .keys()
+                .filter(|k| !after.contains_key(k.as_str()))
+                .cloned(),
+        )
+        .collect()
 }
 
 /// The saved versions of an instance's settings, newest first (never secrets).

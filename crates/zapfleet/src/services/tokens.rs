@@ -1,8 +1,9 @@
 //! API tokens: issuing (the secret is shown once), checking, listing, revoking.
 
+use super::audit::{self, Actor, Target};
 use super::platform::Platform;
 use crate::crypto::sha256_hex as secret_hash;
-use crate::domain::{TokenId, TokenName, UserId};
+use crate::domain::{AuditAction, TokenId, TokenName, UserId};
 use crate::error::AppError;
 use crate::store::{NewToken, TokenOwner, TokenRecord};
 
@@ -31,13 +32,25 @@ pub async fn issue(
     let name = TokenName::parse(name).map_err(|e| AppError::invalid("name", e))?;
     let secret = format!("{TOKEN_PREFIX}{}", nanoid::nanoid!(TOKEN_RANDOM_CHARS));
     let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
+    let target_name = name.as_str().to_owned();
     let new = NewToken {
         user_id: user.clone(),
         name,
         hash: secret_hash(&secret),
-        prefix,
+        prefix: prefix.clone(),
     };
     let id = platform.store.insert_token(new, platform.now()).await?;
+    // The prefix names the token without revealing it (it is shown on the page too).
+    let target = Target::new(&id, Some(&target_name));
+    let detail = serde_json::json!({"prefix": prefix});
+    audit::record(
+        platform,
+        Actor::user(user),
+        AuditAction::TokenCreated,
+        target,
+        detail,
+    )
+    .await;
     Ok(IssuedToken { id, secret })
 }
 
@@ -77,6 +90,15 @@ pub async fn revoke(platform: &Platform, user: &UserId, id: &TokenId) -> Result<
         .revoke_token(user, id, platform.now())
         .await?
     {
+        let target = Target::new(id, None);
+        audit::record(
+            platform,
+            Actor::user(user),
+            AuditAction::TokenRevoked,
+            target,
+            serde_json::json!({}),
+        )
+        .await;
         Ok(())
     } else {
         Err(AppError::NotFound)

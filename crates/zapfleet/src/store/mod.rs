@@ -4,6 +4,7 @@
 //! where they differ, and one migration folder per backend (a test keeps the two
 //! schemas alike).
 
+mod audit;
 mod backup_read;
 mod config_history;
 mod deletions;
@@ -30,6 +31,7 @@ mod types;
 mod users;
 mod webhooks;
 
+pub use audit::{AuditQuery, NewAuditEvent};
 pub use backup_read::{InstanceDump, MessageDump, StatusChangeDump, TokenDump};
 pub use deletions::OwedDeletion;
 pub use error::{StoreError, Unique};

@@ -1,7 +1,8 @@
 //! Removing what is no longer worth keeping, in small batches so a purge never
 //! holds a lock for long. Owed work (queued or in-flight messages, pending
 //! deliveries, owed provider deletions) is never purged; daily statistics are
-//! kept (one small row per instance and day).
+//! kept (one small row per instance and day). Audit lines go after their own
+//! period (a year by default).
 
 use super::sql::Sql;
 use super::{Store, StoreError};
@@ -20,6 +21,8 @@ pub struct Retention {
     pub dead_days: Option<u32>,
     /// Settings versions (each instance's newest version is always kept).
     pub config_history_days: Option<u32>,
+    /// Audit log lines.
+    pub audit_days: Option<u32>,
 }
 
 impl Default for Retention {
@@ -30,6 +33,7 @@ impl Default for Retention {
             delivered_days: Some(7),
             dead_days: Some(30),
             config_history_days: Some(365),
+            audit_days: Some(365),
         }
     }
 }
@@ -49,6 +53,10 @@ pub struct Purged {
     pub config_versions: u64,
     /// Receipts parked for a day whose message never came.
     pub parked_receipts: u64,
+    /// Audit log lines.
+    pub audit_events: u64,
+    /// Sign-in and sign-up counters left alone for a day and not waiting.
+    pub throttles: u64,
 }
 
 impl Purged {
@@ -60,6 +68,8 @@ impl Purged {
             + self.deliveries
             + self.config_versions
             + self.parked_receipts
+            + self.audit_events
+            + self.throttles
     }
 }
 
@@ -163,6 +173,23 @@ impl Store {
                 )
                 .await?;
         }
+        if let Some(before) = cutoff(now, rules.audit_days) {
+            // The one place audit lines are deleted.
+            purged.audit_events = self
+                .execute(
+                    Sql::new(
+                        r#"DELETE FROM audit_event WHERE id IN
+                           (SELECT id FROM audit_event WHERE at < $1 LIMIT $2)"#,
+                    )
+                    .bind(before)
+                    .bind(batch),
+                )
+                .await?;
+        }
+        // Their policies forget a key after a day at most.
+        purged.throttles = self
+            .purge_throttles(now.plus_millis(-PARKED_RECEIPT_MS))
+            .await?;
         Ok(purged)
     }
 }

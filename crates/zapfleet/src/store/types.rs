@@ -5,9 +5,9 @@
 
 use super::sql::Arg;
 use crate::domain::{
-    Day, DeliveryId, DeliveryStatus, Direction, Email, EventKind, InstanceId, InstanceKey,
-    InstanceName, InstanceStatus, LoginMethod, MessageId, MessageKind, MessageStatus, Phone,
-    ProvisionState, Receipt, StatusSource, Timestamp, TokenId, UserId,
+    AuditAction, Day, DeliveryId, DeliveryStatus, Direction, Email, EventKind, InstanceId,
+    InstanceKey, InstanceName, InstanceStatus, LoginMethod, MessageId, MessageKind, MessageStatus,
+    Phone, ProvisionState, Receipt, StatusSource, Timestamp, TokenId, UserId,
 };
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgTypeInfo, PgValueRef, Postgres};
@@ -63,6 +63,7 @@ text_column! {
     Receipt => |s| s.parse::<Receipt>()?,
     EventKind => |s| s.parse::<EventKind>()?,
     DeliveryStatus => |s| s.parse::<DeliveryStatus>()?,
+    AuditAction => |s| s.parse::<AuditAction>()?,
 }
 
 /// Binds ids and states as their text.
@@ -93,6 +94,7 @@ text_arg! {
     Receipt => |v| v.as_str().to_owned(),
     EventKind => |v| v.as_str().to_owned(),
     DeliveryStatus => |v| v.as_str().to_owned(),
+    AuditAction => |v| v.as_str().to_owned(),
 }
 
 impl Type<Sqlite> for Timestamp {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod audit;
 mod backup;
 mod charts;
 mod errors;
@@ -163,6 +164,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(accounts::router())
         .merge(admin::router())
+        .merge(audit::router())
         .merge(backup::router())
         .merge(instances::router())
         .route_layer(errors)

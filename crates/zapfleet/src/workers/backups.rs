@@ -3,7 +3,10 @@
 //! Due is decided from the newest file's name, so a restart neither skips a
 //! backup nor takes one too many.
 
+use crate::domain::RequestMeta;
+use crate::services::audit::REQUEST_META;
 use crate::services::backup::archive::{self, scheduled_files, scheduled_name};
+use crate::services::backup::audit::backup_taken;
 use crate::services::backup::export::{BackupOptions, write_backup_file};
 use crate::services::backup::{Schedule, Scope};
 use crate::services::platform::Platform;
@@ -27,9 +30,14 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
     };
     let passphrase = archive::passphrase(&schedule.passphrase)?;
     let started = std::time::Instant::now();
-    let counts = write_backup_file(platform, &options, &path, passphrase, |_| {})
-        .await
-        .with_context(|| format!("scheduled backup not written to {}", path.display()))?;
+    let written = write_backup_file(platform, &options, &path, passphrase, |_| {}).await;
+    let instances = written.as_ref().ok().map(|counts| counts.instances);
+    let recorded = backup_taken(platform, None, &options, instances);
+    REQUEST_META
+        .scope(RequestMeta::local("schedule"), recorded)
+        .await;
+    let counts =
+        written.with_context(|| format!("scheduled backup not written to {}", path.display()))?;
     let removed = archive::prune(&schedule.dir, schedule.keep)
         .with_context(|| format!("cannot remove old backups from {}", schedule.dir.display()))?;
     tracing::info!(

@@ -1,6 +1,6 @@
 //! Purges what is no longer worth keeping (see [`Retention`](crate::store::Retention)):
 //! expired sessions, old finished messages, status history, finished
-//! deliveries and settings versions.
+//! deliveries, settings versions and old audit lines.
 
 use crate::services::platform::Platform;
 use crate::store::Purged;
@@ -24,6 +24,8 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
         removed.deliveries += purged.deliveries;
         removed.config_versions += purged.config_versions;
         removed.parked_receipts += purged.parked_receipts;
+        removed.audit_events += purged.audit_events;
+        removed.throttles += purged.throttles;
         if purged.total() == 0 {
             break;
         }

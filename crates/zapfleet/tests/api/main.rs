@@ -9,6 +9,7 @@ mod helpers;
 mod account_security;
 mod accounts;
 mod architecture;
+mod audit;
 mod backup;
 mod browser;
 mod cli;

@@ -242,7 +242,11 @@ async fn rekey_moves_every_secret_to_the_new_key(backend: Backend) {
     let (hook, receiver) = start_receiver().await;
 
     // A server on key A: a connected instance, both kinds of forward webhook.
-    let old = spawn_app_on_with(TestDatabase::shared(&database.url), on_provider(&provider, &a)).await;
+    let old = spawn_app_on_with(
+        TestDatabase::shared(&database.url),
+        on_provider(&provider, &a),
+    )
+    .await;
     let ana = old.new_user().await;
     let user_hook = json!({"url": hook, "events": ["instance.status"], "secret": USER_SECRET});
     let saved = old
@@ -367,7 +371,11 @@ async fn rekey_moves_every_secret_to_the_new_key(backend: Backend) {
 
     // A server on key B: the instance connects again, and both webhooks get
     // the news signed with their secrets.
-    let new = spawn_app_on_with(TestDatabase::shared(&database.url), on_provider(&provider, &b)).await;
+    let new = spawn_app_on_with(
+        TestDatabase::shared(&database.url),
+        on_provider(&provider, &b),
+    )
+    .await;
     let seen = receiver.0.lock().unwrap().len();
     let disconnected = new.act(&ana, &id, "disconnect", None).await;
     assert_eq!(disconnected.status(), StatusCode::OK);

@@ -10,6 +10,7 @@ use super::export::{BackupOptions, write_backup_file};
 use super::import::{Report, RestoreOptions, restore};
 use super::{BackupError, Progress};
 use crate::domain::UserId;
+use crate::services::audit;
 use crate::services::platform::Platform;
 use age::secrecy::SecretString;
 use std::collections::HashMap;
@@ -180,6 +181,7 @@ impl Jobs {
     ) -> String {
         let permit = slot.permit.take();
         let (jobs, platform, job) = (self.clone(), platform.clone(), slot.id.clone());
+        let (owner, meta) = (self.owner_of(&slot.id), audit::current_meta());
         tokio::spawn(async move {
             let file = TempFile::new("backup");
             let name = super::archive::scheduled_name(platform.now());
@@ -191,6 +193,11 @@ impl Jobs {
                 jobs.progress_of(&job),
             )
             .await;
+            // Recorded as coming from the request that started it.
+            let instances = written.as_ref().ok().map(|counts| counts.instances);
+            let recorded =
+                super::audit::backup_taken(&platform, owner.as_ref(), &options, instances);
+            audit::REQUEST_META.scope(meta, recorded).await;
             let outcome = match written.and_then(|_| Ok(std::fs::metadata(file.path())?.len())) {
                 Ok(size) => Outcome::Written { file, size, name },
                 Err(error) => Outcome::Failed(error),
@@ -217,6 +224,7 @@ impl Jobs {
             job.size = size;
         }
         let (jobs, platform, job) = (self.clone(), platform.clone(), slot.id.clone());
+        let (owner, meta) = (self.owner_of(&slot.id), audit::current_meta());
         tokio::spawn(async move {
             let outcome = match std::fs::File::open(upload.path()) {
                 Ok(input) => {
@@ -237,10 +245,18 @@ impl Jobs {
                 Err(error) => Outcome::Failed(error.into()),
             };
             drop(upload);
+            let ok = matches!(outcome, Outcome::Restored(_));
+            let recorded = super::audit::restore_done(&platform, owner.as_ref(), &options, ok);
+            audit::REQUEST_META.scope(meta, recorded).await;
             jobs.end(&job, outcome);
             drop(permit);
         });
         slot.id.clone()
+    }
+
+    /// Whose job `id` is.
+    fn owner_of(&self, id: &str) -> Option<UserId> {
+        self.lock().get(id).map(|job| job.owner.clone())
     }
 
     /// Looks at the owner's job `id` (`None`: no such job of theirs).

@@ -8,8 +8,10 @@
 //! - [`export`]: reading what to back up, a page at a time.
 //! - [`import`]: restoring in one transaction, with the conflict rules.
 //! - [`jobs`]: backups and restores the web runs in the background.
+//! - [`audit`]: their lines in the audit log.
 
 pub mod archive;
+pub mod audit;
 pub mod export;
 pub mod format;
 pub mod import;
