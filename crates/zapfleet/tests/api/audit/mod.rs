@@ -70,7 +70,14 @@ impl Agent {
                 ],
             )
             .await;
-        (response.status(), csrf)
+        let status = response.status();
+        // Signing in renews the token: the one of the new session is on every page.
+        let csrf = if status == StatusCode::SEE_OTHER {
+            self.page("/").await.csrf()
+        } else {
+            csrf
+        };
+        (status, csrf)
     }
 }
 
