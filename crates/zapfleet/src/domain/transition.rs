@@ -37,6 +37,10 @@ pub struct Report {
     pub qrcode: String,
     /// The pairing code (empty if none).
     pub paircode: String,
+    /// The provider knows the number that was logged in (its owner or display
+    /// name): a session existed, so a drop is worth reconnecting even when we
+    /// never heard that it had connected (that webhook may have been lost).
+    pub had_session: bool,
 }
 
 impl Report {
@@ -49,6 +53,7 @@ impl Report {
             profile_name: None,
             qrcode: String::new(),
             paircode: String::new(),
+            had_session: false,
         }
     }
 }
@@ -90,7 +95,8 @@ pub struct Transition {
     pub reconnect: Reconnect,
     /// When leaving `connected`: how long it lasted (counted in the daily statistics).
     pub connected_ms: Option<i64>,
-    /// Connected without a profile name (webhooks do not carry it): poll at once.
+    /// Poll at once: a login began (connecting is polled often), or connected
+    /// without a profile name (webhooks do not carry it).
     pub poll_now: bool,
 }
 
@@ -164,8 +170,10 @@ pub fn decide(current: &Current<'_>, report: &Report, now: Timestamp, jitter: f6
     let reconnect = match to {
         InstanceStatus::Connected => Reconnect::Clear,
         InstanceStatus::Disconnected if report.logged_out => Reconnect::Clear,
+        // From what the provider says, not only from what we happened to
+        // record: a session that was connected at the provider and dropped.
         InstanceStatus::Disconnected
-            if current.status == InstanceStatus::Connected
+            if (current.status == InstanceStatus::Connected || report.had_session)
                 && current.auto_reconnect
                 && !current.logged_out =>
         {
@@ -186,7 +194,10 @@ pub fn decide(current: &Current<'_>, report: &Report, now: Timestamp, jitter: f6
         to,
         reason,
         at: now,
-        poll_now: to == InstanceStatus::Connected && profile_name.is_none(),
+        // A login began: poll it every few seconds from now on, since its
+        // webhooks may be lost (the last poll may have been hours apart).
+        poll_now: to == InstanceStatus::Connecting
+            || (to == InstanceStatus::Connected && profile_name.is_none()),
         profile_name,
         logged_out: match to {
             InstanceStatus::Connected => Some(false),
@@ -271,6 +282,27 @@ mod tests {
         assert_eq!(login.method, LoginMethod::Code);
         assert_eq!(login.expires_at, NOW.plus_millis(300_000));
         assert_eq!(t.reason, "connecting");
+        assert_eq!(t.reconnect, Reconnect::Keep);
+        assert!(t.poll_now, "a login is polled often from its start");
+    }
+
+    #[test]
+    fn a_drop_the_provider_knew_as_a_session_reconnects_even_if_we_saw_only_connecting() {
+        // The `connected` webhook was lost: we still say connecting.
+        let mut dropped = Report::status(Disconnected);
+        dropped.had_session = true;
+        let t = transition(decide(&current(Connecting), &dropped, NOW, 0.5));
+        assert!(matches!(
+            t.reconnect,
+            Reconnect::Schedule { attempts: 1, .. }
+        ));
+        // A login that simply was not completed is not a drop.
+        let t = transition(decide(
+            &current(Connecting),
+            &Report::status(Disconnected),
+            NOW,
+            0.5,
+        ));
         assert_eq!(t.reconnect, Reconnect::Keep);
     }
 

@@ -41,7 +41,14 @@ pub fn report(
         profile_name: profile_name.map(|p| uazapi::one_line(p, uazapi::MAX_LINE_CHARS)),
         qrcode: qrcode.to_owned(),
         paircode: paircode.to_owned(),
+        had_session: false,
     }
+}
+
+/// Whether the provider's view of an instance shows a session existed (it
+/// knows the number or the display name), even if we never saw it connected.
+pub fn had_session(remote: &uazapi::Instance) -> bool {
+    !remote.owner.is_empty() || !remote.profile_name.is_empty()
 }
 
 /// The provider token of an instance, provisioning it first if needed.
@@ -103,6 +110,9 @@ pub async fn connect(
         Some(&answer.profile_name),
     );
     apply(platform, id, &report, StatusSource::User).await?;
+    // Even when the status did not change (a login already under way), the
+    // login is polled every few seconds from now: its webhooks may be lost.
+    platform.store.set_next_poll(id, platform.now()).await?;
     let target = Target::new(id, Some(&instance.name.to_string()));
     let detail = serde_json::json!({"method": method.as_str()});
     audit::record(
@@ -156,13 +166,14 @@ pub async fn refresh(
     };
     let token = token_for(platform, &instance).await?;
     let found = platform.provider.status(&token).await?.instance;
-    let report = report(
+    let mut report = report(
         found.status,
         &found.last_disconnect_reason,
         &found.qrcode,
         &found.paircode,
         Some(&found.profile_name),
     );
+    report.had_session = had_session(&found);
     apply(platform, id, &report, source).await?;
     Ok(report.status)
 }
@@ -244,13 +255,14 @@ pub async fn reconcile(platform: &Platform) -> Result<usize, AppError> {
                 } else {
                     &found.last_disconnect_reason
                 };
-                let report = report(
+                let mut report = report(
                     found.status,
                     reason,
                     &found.qrcode,
                     &found.paircode,
                     Some(&found.profile_name),
                 );
+                report.had_session = had_session(found);
                 apply(
                     platform,
                     &link.instance_id,

@@ -61,6 +61,7 @@ pub async fn handle(platform: &Platform, secret: &str, body: &[u8]) -> Result<()
                 None,
             );
             report.logged_out = logged_out;
+            report.had_session = super::connection::had_session(&remote);
             apply(platform, &instance.id, &report, StatusSource::Webhook).await
         }
         Event::Receipt {

@@ -232,13 +232,16 @@ async fn handle_failure(
             platform.store.fail_message(&message.id, &text, now).await?;
             announce(platform, &message.id).await?;
         }
-        // "No session" (the instance dropped) or a rate limit: nothing was sent.
+        // "No session" (the instance dropped): nothing was sent.
         ProviderError::Unauthorized { .. } => {
             platform
                 .store
                 .requeue_message(&message.id, now.plus_millis(1_000), &text, now)
                 .await?;
         }
+        // A rate limit may come from a gateway after the provider did the
+        // work: in doubt, like a lost answer; `/message/find` settles it after
+        // the wait the provider asked for.
         ProviderError::RateLimited { retry_after } => {
             let wait = retry_after.map_or_else(
                 || backoff(message.attempts + 1),
@@ -246,7 +249,7 @@ async fn handle_failure(
             );
             platform
                 .store
-                .requeue_message(&message.id, now.plus_millis(wait), &text, now)
+                .extend_lease(&message.id, now.plus_millis(wait), &text)
                 .await?;
         }
         ProviderError::Timeout => {

@@ -29,6 +29,7 @@ mod pages;
 mod private_files;
 mod properties;
 mod receipts;
+mod reliability;
 mod restart;
 mod retention;
 mod sandbox;

@@ -20,7 +20,7 @@ on_both_backends!(
 
 impl TestApp {
     /// Sets an instance's send delays.
-    async fn set_delays(&self, user: &TestUser, id: &str, min: u64, max: u64) {
+    pub(crate) async fn set_delays(&self, user: &TestUser, id: &str, min: u64, max: u64) {
         let response = self
             .request(user, Method::PUT, &format!("/api/instances/{id}/config"))
             .json(&json!({"messageDelayMinMs": min, "messageDelayMaxMs": max}))
@@ -30,7 +30,7 @@ impl TestApp {
         assert_eq!(response.status(), StatusCode::OK);
     }
 
-    async fn send(&self, user: &TestUser, id: &str, body: Value) -> reqwest::Response {
+    pub(crate) async fn send(&self, user: &TestUser, id: &str, body: Value) -> reqwest::Response {
         self.request(user, Method::POST, &format!("/api/instances/{id}/messages"))
             .json(&body)
             .send()
@@ -38,7 +38,7 @@ impl TestApp {
             .unwrap()
     }
 
-    async fn messages(&self, user: &TestUser, id: &str, query: &str) -> Value {
+    pub(crate) async fn messages(&self, user: &TestUser, id: &str, query: &str) -> Value {
         let response = self
             .request(
                 user,
@@ -53,7 +53,7 @@ impl TestApp {
     }
 
     /// Waits until every outgoing message of the instance is in one of `statuses`.
-    async fn wait_for_messages(
+    pub(crate) async fn wait_for_messages(
         &self,
         user: &TestUser,
         id: &str,

@@ -1,0 +1,132 @@
+//! Faults that used to leave an instance or a message stuck, or send twice: a
+//! login is polled often from the moment it starts, a drop the provider knew
+//! as a session is reconnected even if we never heard it had connected, and a
+//! 429 that came after the provider did the work is settled, not resent.
+
+use crate::helpers::TestApp;
+use crate::on_both_backends;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::time::Duration;
+use zapfleet::domain::InstanceId;
+
+on_both_backends!(stepped:
+    a_login_is_polled_at_once_even_after_a_poll_put_it_off,
+    a_drop_after_a_lost_connected_webhook_is_still_reconnected,
+    a_rate_limit_after_the_work_is_settled_at_the_provider_not_sent_again,
+);
+
+async fn due_polls(app: &TestApp) -> Vec<InstanceId> {
+    app.store.due_polls(app.platform.now(), 100).await.unwrap()
+}
+
+async fn a_login_is_polled_at_once_even_after_a_poll_put_it_off(app: TestApp) {
+    let ana = app.new_user().await;
+    let instance = app
+        .create_instance(&ana, "Loja Centro", "11 98888-7777")
+        .await;
+    let id = InstanceId::from_raw(instance["id"].as_str().unwrap().to_owned());
+    // A poll saw it disconnected and put the next one minutes away.
+    let later = app.platform.now().plus_millis(5 * 60_000);
+    app.store.set_next_poll(&id, later).await.unwrap();
+    assert!(!due_polls(&app).await.contains(&id));
+
+    let started = app.act(&ana, id.as_str(), "connect", None).await;
+    assert_eq!(started.status(), StatusCode::OK);
+    assert!(
+        due_polls(&app).await.contains(&id),
+        "connect brings the poll forward: the login's webhooks may be lost"
+    );
+}
+
+async fn a_drop_after_a_lost_connected_webhook_is_still_reconnected(app: TestApp) {
+    let ana = app.new_user().await;
+    let instance = app.create_instance(&ana, "Perdida", "11 98888-7777").await;
+    let id = instance["id"].as_str().unwrap();
+    let started: serde_json::Value = app
+        .act(&ana, id, "connect", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    // Every webhook is lost from here: we will not hear of the connection nor the drop.
+    app.sandbox(Method::PUT, "/sandbox/faults", json!({"webhook_loss": 1.0}))
+        .await;
+    assert_eq!(
+        app.scan(started["login"]["qrcode"].as_str().unwrap()).await,
+        StatusCode::OK
+    );
+    let twin = app.twin(&instance).await;
+    let dropped = app
+        .sandbox(
+            Method::POST,
+            &format!("/sandbox/instances/{}/drop", twin["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(dropped.status(), StatusCode::OK);
+    assert_eq!(app.status(&ana, id).await["instance"]["status"], "connecting");
+    app.sandbox(Method::DELETE, "/sandbox/faults", json!({}))
+        .await;
+
+    // The poll finds it disconnected; the provider still knows its number.
+    zapfleet::workers::poller::try_execute_task(&app.platform)
+        .await
+        .unwrap();
+    assert_eq!(app.status(&ana, id).await["instance"]["status"], "disconnected");
+    app.advance_clock(10_000);
+    assert_eq!(app.step_reconnector().await, 1, "a reconnect was scheduled");
+    app.wait_for_status(&ana, id, "connected", Duration::from_secs(5))
+        .await;
+}
+
+async fn a_rate_limit_after_the_work_is_settled_at_the_provider_not_sent_again(app: TestApp) {
+    let ana = app.new_user().await;
+    let instance = app.connected_instance(&ana, "Limitada").await;
+    let id = instance["id"].as_str().unwrap();
+    app.set_delays(&ana, id, 0, 0).await;
+    let step = || async {
+        zapfleet::workers::outbox::try_execute_task(&app.platform)
+            .await
+            .unwrap();
+    };
+    // A gateway that lets every call through and then answers 429 (Retry-After: 1).
+    app.sandbox(
+        Method::PUT,
+        "/sandbox/faults",
+        json!({"lost_response_rate": 1.0, "error_status": 429}),
+    )
+    .await;
+    let sent = app
+        .send(&ana, id, json!({"to": "11977776666", "text": "uma vez só"}))
+        .await;
+    assert_eq!(sent.status(), StatusCode::ACCEPTED);
+    step().await;
+    let page = app.messages(&ana, id, "direction=out").await;
+    assert!(
+        page["items"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("rate limited")),
+        "{page}"
+    );
+    // Past the wait it asked for, still limited: checked, never sent again.
+    for _ in 0..3 {
+        app.advance_clock(65_000);
+        step().await;
+    }
+    assert_eq!(app.twin(&instance).await["sentTwice"], 0);
+
+    app.sandbox(Method::DELETE, "/sandbox/faults", json!({}))
+        .await;
+    app.advance_clock(10 * 60_000);
+    step().await;
+    let page = app.messages(&ana, id, "direction=out").await;
+    let status = page["items"][0]["status"].as_str().unwrap();
+    assert!(["sent", "delivered", "read"].contains(&status), "{page}");
+    let twin = app.twin(&instance).await;
+    assert_eq!(twin["sentCount"], 1);
+    assert_eq!(
+        twin["sentTwice"], 0,
+        "a 429 is checked at the provider, not resent"
+    );
+}
