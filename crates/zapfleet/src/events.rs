@@ -30,6 +30,9 @@ pub struct EventHub {
     sender: broadcast::Sender<Arc<Event>>,
     recent: Mutex<VecDeque<Arc<Event>>>,
     next_id: AtomicU64,
+    /// Set when the server stops: open streams end, so shutdown is not held
+    /// up by browsers that would keep them open forever.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Default for EventHub {
@@ -40,6 +43,7 @@ impl Default for EventHub {
             sender,
             recent: Mutex::new(VecDeque::with_capacity(REPLAY)),
             next_id: AtomicU64::new(start),
+            closing: tokio::sync::watch::Sender::new(false),
         }
     }
 }
@@ -65,6 +69,20 @@ impl EventHub {
         recent.push_back(event.clone());
         drop(recent);
         let _ = self.sender.send(event);
+    }
+
+    /// Ends every open stream (the server is stopping); clients reconnect
+    /// elsewhere or later with `Last-Event-ID`.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Completes once [`EventHub::close`] was called.
+    pub fn closing(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.subscribe();
+        async move {
+            let _ = closing.wait_for(|closed| *closed).await;
+        }
     }
 
     /// A receiver of every event from now on.

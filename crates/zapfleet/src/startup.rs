@@ -150,7 +150,9 @@ impl Application {
     ) -> anyhow::Result<()> {
         let platform = self.state.platform.clone();
         let store = platform.store.clone();
+        let platform_events = platform.events.clone();
         let (stop, stopped) = watch::channel(false);
+        let stop = Arc::new(stop);
         let boot = tokio::spawn(async move {
             match platform.store.end_send_leases().await {
                 Ok(0) => {}
@@ -171,13 +173,35 @@ impl Application {
             }
         });
         let app = router(self.state);
-        let served = axum::serve(
+        // When the signal comes: end the live streams (they never end by
+        // themselves), then let in-flight requests finish, for a bounded time.
+        let events = platform_events;
+        let (stopping, mut stopping_seen) = watch::channel(false);
+        let stop_workers = stop.clone();
+        let shutdown = async move {
+            shutdown.await;
+            events.close();
+            let _ = stop_workers.send(true);
+            let _ = stopping.send(true);
+        };
+        let serving = axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server failed");
+        .with_graceful_shutdown(shutdown);
+        let served = tokio::select! {
+            served = serving => served.context("server failed"),
+            () = async {
+                let _ = stopping_seen.wait_for(|s| *s).await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => {
+                tracing::warn!(
+                    seconds = SHUTDOWN_GRACE.as_secs(),
+                    "requests still in flight after the grace period; stopping anyway"
+                );
+                Ok(())
+            }
+        };
         let _ = stop.send(true);
         if let Ok(handles) = boot.await {
             for handle in handles {
@@ -212,6 +236,10 @@ async fn setup_token(
     );
     Ok(Some(token))
 }
+
+/// How long requests in flight may take to finish once the server is told to
+/// stop (live event streams end at once).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Opens the database and applies the migrations. (The upgrade step that needs
 /// the key runs once a platform exists: see `services::upgrade`.)

@@ -23,6 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 struct Feed {
+    /// Completes when the server stops: the stream ends.
+    closing: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
     hub: Arc<crate::events::EventHub>,
     user: UserId,
     backlog: VecDeque<Arc<Event>>,
@@ -61,7 +63,9 @@ async fn events(
     let backlog: VecDeque<_> = last_id
         .map(|id| hub.since(&user.user_id, id).into())
         .unwrap_or_default();
+    let closing = Box::pin(hub.closing());
     let feed = Feed {
+        closing,
         hub,
         user: user.user_id,
         last_id: last_id.unwrap_or(0),
@@ -74,7 +78,11 @@ async fn events(
                 feed.last_id = event.id;
                 return Some((Ok(frame(&event)), feed));
             }
-            match feed.live.recv().await {
+            let received = tokio::select! {
+                received = feed.live.recv() => received,
+                () = &mut feed.closing => return None,
+            };
+            match received {
                 Ok(event) if event.user_id == feed.user && event.id > feed.last_id => {
                     feed.last_id = event.id;
                     return Some((Ok(frame(&event)), feed));

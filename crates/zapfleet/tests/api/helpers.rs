@@ -220,6 +220,7 @@ pub struct TestApp {
     /// Held so the SQLite folder lives as long as the app.
     _database: TestDatabase,
     shutdown: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Drop for TestApp {
@@ -355,7 +356,7 @@ pub async fn spawn_app_on_with(database: TestDatabase, options: Options) -> Test
     let platform = app.state().platform.clone();
     let store = platform.store().clone();
     let (tx, rx) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until_stopped(async move {
+    let served = tokio::spawn(app.run_until_stopped(async move {
         let _ = rx.await;
     }));
     TestApp {
@@ -368,6 +369,7 @@ pub async fn spawn_app_on_with(database: TestDatabase, options: Options) -> Test
         database_url: database.url.clone(),
         _database: database,
         shutdown: Some(tx),
+        served: Some(served),
     }
 }
 
@@ -391,6 +393,18 @@ impl TestApp {
         TestUser {
             email,
             token: token.secret,
+        }
+    }
+
+    /// Tells the server to stop (as SIGTERM does) and waits for it to finish;
+    /// `false` if it has not within `within`.
+    pub async fn stop(&mut self, within: Duration) -> bool {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.served.take() {
+            Some(served) => tokio::time::timeout(within, served).await.is_ok(),
+            None => true,
         }
     }
 

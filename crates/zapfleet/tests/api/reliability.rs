@@ -1,7 +1,8 @@
 //! Faults that used to leave an instance or a message stuck, or send twice: a
 //! login is polled often from the moment it starts, a drop the provider knew
-//! as a session is reconnected even if we never heard it had connected, and a
-//! 429 that came after the provider did the work is settled, not resent.
+//! as a session is reconnected even if we never heard it had connected, a 429
+//! that came after the provider did the work is settled, not resent, and a
+//! stop is not held up by open live streams.
 
 use crate::helpers::TestApp;
 use crate::on_both_backends;
@@ -15,6 +16,7 @@ on_both_backends!(stepped:
     a_drop_after_a_lost_connected_webhook_is_still_reconnected,
     a_rate_limit_after_the_work_is_settled_at_the_provider_not_sent_again,
 );
+on_both_backends!(a_stop_ends_the_live_streams_and_the_server_exits);
 
 async fn due_polls(app: &TestApp) -> Vec<InstanceId> {
     app.store.due_polls(app.platform.now(), 100).await.unwrap()
@@ -65,7 +67,10 @@ async fn a_drop_after_a_lost_connected_webhook_is_still_reconnected(app: TestApp
         )
         .await;
     assert_eq!(dropped.status(), StatusCode::OK);
-    assert_eq!(app.status(&ana, id).await["instance"]["status"], "connecting");
+    assert_eq!(
+        app.status(&ana, id).await["instance"]["status"],
+        "connecting"
+    );
     app.sandbox(Method::DELETE, "/sandbox/faults", json!({}))
         .await;
 
@@ -73,7 +78,10 @@ async fn a_drop_after_a_lost_connected_webhook_is_still_reconnected(app: TestApp
     zapfleet::workers::poller::try_execute_task(&app.platform)
         .await
         .unwrap();
-    assert_eq!(app.status(&ana, id).await["instance"]["status"], "disconnected");
+    assert_eq!(
+        app.status(&ana, id).await["instance"]["status"],
+        "disconnected"
+    );
     app.advance_clock(10_000);
     assert_eq!(app.step_reconnector().await, 1, "a reconnect was scheduled");
     app.wait_for_status(&ana, id, "connected", Duration::from_secs(5))
@@ -129,4 +137,23 @@ async fn a_rate_limit_after_the_work_is_settled_at_the_provider_not_sent_again(a
         twin["sentTwice"], 0,
         "a 429 is checked at the provider, not resent"
     );
+}
+
+async fn a_stop_ends_the_live_streams_and_the_server_exits(mut app: TestApp) {
+    let ana = app.new_user().await;
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        streams.push(app.events(&ana, None).await);
+    }
+    // SIGTERM does this: before, the server waited for the browsers forever.
+    assert!(
+        app.stop(Duration::from_secs(5)).await,
+        "the server exits with streams open"
+    );
+    for stream in &mut streams {
+        assert!(
+            stream.next(Duration::from_secs(1)).await.is_none(),
+            "the stream ended"
+        );
+    }
 }
