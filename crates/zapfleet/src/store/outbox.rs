@@ -13,7 +13,8 @@ use crate::domain::{
 use super::MessageRecord;
 
 impl Store {
-    /// Connected, paced-out instances with a queued message and nothing in flight.
+    /// Connected, paced-out instances of enabled accounts with a queued message
+    /// and nothing in flight (a disabled account's messages wait, paused).
     pub async fn outbox_instances(
         &self,
         now: Timestamp,
@@ -25,9 +26,11 @@ impl Store {
                     r#"SELECT DISTINCT m."instanceId" FROM message m
                        JOIN whatsapp_instance i ON i.id = m."instanceId"
                        JOIN instance_schedule s ON s."instanceId" = m."instanceId"
+                       JOIN "user" u ON u.id = i."userId"
                        WHERE m.status = $1 AND i.status = $2 AND i."provisionState" = $3
                          AND (s."nextSendAt" IS NULL OR s."nextSendAt" <= $4)
                          AND NOT EXISTS (SELECT 1 FROM message x WHERE x."instanceId" = m."instanceId" AND x.status = $5)
+                         AND u.disabled = $7
                        LIMIT $6"#,
                 )
                 .bind(MessageStatus::Queued)
@@ -35,7 +38,8 @@ impl Store {
                 .bind(ProvisionState::Ready)
                 .bind(now)
                 .bind(MessageStatus::Sending)
-                .bind(limit),
+                .bind(limit)
+                .bind(false),
             )
             .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())

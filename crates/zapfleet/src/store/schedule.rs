@@ -7,7 +7,8 @@ use super::{Store, StoreError};
 use crate::domain::{InstanceId, InstanceStatus, Timestamp};
 
 impl Store {
-    /// Provisioned instances whose next poll is due, soonest first.
+    /// Provisioned instances whose next poll is due, soonest first. A disabled
+    /// account's instances are left alone (not polled) until it is re-enabled.
     pub async fn due_polls(
         &self,
         now: Timestamp,
@@ -16,10 +17,14 @@ impl Store {
         let rows: Vec<(InstanceId,)> = self
             .fetch_all(
                 Sql::new(
-                    r#"SELECT "instanceId" FROM instance_schedule WHERE "nextPollAt" <= $1
-                       ORDER BY "nextPollAt", "instanceId" LIMIT $2"#,
+                    r#"SELECT s."instanceId" FROM instance_schedule s
+                       JOIN whatsapp_instance i ON i.id = s."instanceId"
+                       JOIN "user" u ON u.id = i."userId"
+                       WHERE s."nextPollAt" <= $1 AND u.disabled = $2
+                       ORDER BY s."nextPollAt", s."instanceId" LIMIT $3"#,
                 )
                 .bind(now)
+                .bind(false)
                 .bind(limit),
             )
             .await?;
@@ -51,8 +56,8 @@ impl Store {
         Ok(())
     }
 
-    /// Disconnected, not logged-out instances whose automatic reconnect is due,
-    /// with the attempt number.
+    /// Disconnected, not logged-out instances of enabled accounts whose
+    /// automatic reconnect is due, with the attempt number.
     pub async fn due_reconnects(
         &self,
         now: Timestamp,
@@ -62,7 +67,9 @@ impl Store {
             Sql::new(
                 r#"SELECT s."instanceId", s."reconnectAttempts" FROM instance_schedule s
                    JOIN whatsapp_instance i ON i.id = s."instanceId"
+                   JOIN "user" u ON u.id = i."userId"
                    WHERE s."nextReconnectAt" <= $1 AND i.status = $2 AND i."loggedOut" = $3
+                     AND u.disabled = $3
                    ORDER BY s."nextReconnectAt", s."instanceId" LIMIT $4"#,
             )
             .bind(now)

@@ -15,6 +15,7 @@ on_both_backends!(stepped:
     a_login_is_polled_at_once_even_after_a_poll_put_it_off,
     a_drop_after_a_lost_connected_webhook_is_still_reconnected,
     a_rate_limit_after_the_work_is_settled_at_the_provider_not_sent_again,
+    a_disabled_accounts_instances_stop_sending_and_polling_until_re_enabled,
 );
 on_both_backends!(a_stop_ends_the_live_streams_and_the_server_exits);
 
@@ -156,4 +157,52 @@ async fn a_stop_ends_the_live_streams_and_the_server_exits(mut app: TestApp) {
             "the stream ended"
         );
     }
+}
+
+async fn a_disabled_accounts_instances_stop_sending_and_polling_until_re_enabled(app: TestApp) {
+    let ana = app.new_user().await;
+    let instance = app.connected_instance(&ana, "Pausada").await;
+    let id = instance["id"].as_str().unwrap();
+    app.set_delays(&ana, id, 0, 0).await;
+    let queued = app
+        .send(&ana, id, json!({"to": "11977776666", "text": "depois"}))
+        .await;
+    assert_eq!(queued.status(), StatusCode::ACCEPTED);
+    let email = zapfleet::domain::Email::parse(&ana.email).unwrap();
+    let user = app.store.find_user_by_email(&email).await.unwrap().unwrap();
+    let now = app.platform.now();
+    assert!(
+        app.store
+            .set_user_disabled(&user.id, true, now)
+            .await
+            .unwrap()
+    );
+
+    let step_outbox = || async {
+        zapfleet::workers::outbox::try_execute_task(&app.platform)
+            .await
+            .unwrap();
+    };
+    // Within the message's wait (300 s by default), past every poll interval.
+    app.advance_clock(60_000);
+    step_outbox().await;
+    let polled = zapfleet::workers::poller::try_execute_task(&app.platform)
+        .await
+        .unwrap();
+    assert_eq!(polled, 0, "a disabled account's instances are not polled");
+    assert_eq!(app.twin(&instance).await["sentCount"], 0, "nor send");
+
+    let now = app.platform.now();
+    assert!(
+        app.store
+            .set_user_disabled(&user.id, false, now)
+            .await
+            .unwrap()
+    );
+    step_outbox().await;
+    assert_eq!(
+        app.twin(&instance).await["sentCount"],
+        1,
+        "re-enabled, it goes on"
+    );
 }
