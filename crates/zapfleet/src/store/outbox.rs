@@ -119,23 +119,28 @@ impl Store {
     }
 
     /// Puts a message whose send certainly did not happen back in the queue.
+    /// Not `counted`, the claim's attempt is given back: waiting for a session
+    /// is not a try (a message once reached 37 attempts that way).
     pub async fn requeue_message(
         &self,
         id: &MessageId,
         not_before: Timestamp,
         error: &str,
         now: Timestamp,
+        counted: bool,
     ) -> Result<(), StoreError> {
         self.execute(
             Sql::new(
-                r#"UPDATE message SET status = $1, "nextAttemptAt" = $2, error = $3, "updatedAt" = $4 WHERE id = $5 AND status = $6"#,
+                r#"UPDATE message SET status = $1, "nextAttemptAt" = $2, error = $3, "updatedAt" = $4,
+                   attempts = attempts - $7 WHERE id = $5 AND status = $6"#,
             )
             .bind(MessageStatus::Queued)
             .bind(not_before)
             .bind(error)
             .bind(now)
             .bind(id)
-            .bind(MessageStatus::Sending),
+            .bind(MessageStatus::Sending)
+            .bind(i64::from(!counted)),
         )
         .await?;
         Ok(())

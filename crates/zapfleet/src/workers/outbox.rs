@@ -236,7 +236,7 @@ async fn handle_failure(
         ProviderError::Unauthorized { .. } => {
             platform
                 .store
-                .requeue_message(&message.id, now.plus_millis(1_000), &text, now)
+                .requeue_message(&message.id, now.plus_millis(1_000), &text, now, false)
                 .await?;
         }
         // A rate limit may come from a gateway after the provider did the
@@ -305,7 +305,7 @@ async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::R
             let error = message.error.clone().unwrap_or_default();
             platform
                 .store
-                .requeue_message(&message.id, now, &error, now)
+                .requeue_message(&message.id, now, &error, now, true)
                 .await?;
         }
         Err(error) => {

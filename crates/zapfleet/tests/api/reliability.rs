@@ -16,6 +16,7 @@ on_both_backends!(stepped:
     a_drop_after_a_lost_connected_webhook_is_still_reconnected,
     a_rate_limit_after_the_work_is_settled_at_the_provider_not_sent_again,
     a_disabled_accounts_instances_stop_sending_and_polling_until_re_enabled,
+    waiting_for_a_session_is_not_counted_as_an_attempt,
 );
 on_both_backends!(a_stop_ends_the_live_streams_and_the_server_exits);
 
@@ -205,4 +206,38 @@ async fn a_disabled_accounts_instances_stop_sending_and_polling_until_re_enabled
         1,
         "re-enabled, it goes on"
     );
+}
+
+async fn waiting_for_a_session_is_not_counted_as_an_attempt(app: TestApp) {
+    let ana = app.new_user().await;
+    let instance = app.connected_instance(&ana, "Sem sessão").await;
+    let id = instance["id"].as_str().unwrap();
+    app.set_delays(&ana, id, 0, 0).await;
+    // The session drops and we do not hear of it: the provider answers 401.
+    app.sandbox(Method::PUT, "/sandbox/faults", json!({"webhook_loss": 1.0}))
+        .await;
+    let twin = app.twin(&instance).await;
+    let dropped = app
+        .sandbox(
+            Method::POST,
+            &format!("/sandbox/instances/{}/drop", twin["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(dropped.status(), StatusCode::OK);
+    let queued = app
+        .send(&ana, id, json!({"to": "11977776666", "text": "espera"}))
+        .await;
+    assert_eq!(queued.status(), StatusCode::ACCEPTED);
+    for _ in 0..5 {
+        zapfleet::workers::outbox::try_execute_task(&app.platform)
+            .await
+            .unwrap();
+        app.advance_clock(2_000);
+    }
+    let page = app.messages(&ana, id, "direction=out").await;
+    let message = &page["items"][0];
+    assert_eq!(message["status"], "queued", "{page}");
+    assert!(message["error"].as_str().is_some(), "it did try: {page}");
+    assert_eq!(message["attempts"], 0, "no try was counted: {page}");
 }
