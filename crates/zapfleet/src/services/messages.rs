@@ -271,9 +271,15 @@ pub async fn incoming(
         .find(|p| !p.is_empty())
         .map(|p| p.split('@').next().unwrap_or_default().to_owned())
         .unwrap_or_default();
-    let at = message
-        .timestamp_ms
-        .map_or_else(|| platform.now(), crate::domain::Timestamp::from_millis);
+    // Our clock, not the provider's: a provider clock days ahead gave received
+    // messages future dates and counted them on the wrong day.
+    let at = platform.now();
+    if let Some(provider_ms) = message.timestamp_ms {
+        tracing::debug!(
+            skew_ms = provider_ms - at.millis(),
+            "incoming message: provider time beside ours"
+        );
+    }
     let body = keep_text
         .then_some(message.text.as_str())
         .filter(|t| !t.is_empty());

@@ -285,10 +285,8 @@ async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::R
         .await
     {
         Ok(Some(found)) => {
-            let at = found
-                .timestamp_ms
-                .map_or_else(|| platform.now(), Timestamp::from_millis);
-            record_sent(platform, message, &found.messageid, at).await?;
+            // Confirmed now, by our clock (the provider's may be off by days).
+            record_sent(platform, message, &found.messageid, now).await?;
         }
         Ok(None) if message.attempts >= MAX_ATTEMPTS => {
             platform

@@ -17,6 +17,7 @@ on_both_backends!(stepped:
     a_rate_limit_after_the_work_is_settled_at_the_provider_not_sent_again,
     a_disabled_accounts_instances_stop_sending_and_polling_until_re_enabled,
     waiting_for_a_session_is_not_counted_as_an_attempt,
+    a_provider_clock_days_ahead_does_not_date_our_messages,
 );
 on_both_backends!(a_stop_ends_the_live_streams_and_the_server_exits);
 
@@ -240,4 +241,39 @@ async fn waiting_for_a_session_is_not_counted_as_an_attempt(app: TestApp) {
     assert_eq!(message["status"], "queued", "{page}");
     assert!(message["error"].as_str().is_some(), "it did try: {page}");
     assert_eq!(message["attempts"], 0, "no try was counted: {page}");
+}
+
+async fn a_provider_clock_days_ahead_does_not_date_our_messages(app: TestApp) {
+    let ana = app.new_user().await;
+    let instance = app.connected_instance(&ana, "Relógio").await;
+    let id = instance["id"].as_str().unwrap();
+    let twin = app.twin(&instance).await;
+    app.sandbox(
+        Method::POST,
+        "/sandbox/clock/advance",
+        json!({"ms": 2 * 86_400_000_i64}),
+    )
+    .await;
+    let received = app
+        .sandbox(
+            Method::POST,
+            &format!(
+                "/sandbox/instances/{}/incoming",
+                twin["id"].as_str().unwrap()
+            ),
+            json!({"from": "5511977776666", "text": "do futuro"}),
+        )
+        .await;
+    assert_eq!(received.status(), StatusCode::OK);
+    let message = crate::helpers::eventually(Duration::from_secs(5), "the message", || async {
+        let page = app.messages(&ana, id, "direction=in").await;
+        page["items"].as_array().unwrap().first().cloned()
+    })
+    .await;
+    let at = zapfleet::domain::Timestamp::parse_rfc3339(message["createdAt"].as_str().unwrap());
+    assert_eq!(
+        at,
+        Some(app.platform.now()),
+        "dated by our clock: {message}"
+    );
 }
