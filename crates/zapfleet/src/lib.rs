@@ -7,7 +7,7 @@
 //! - [`api`]: the JSON API, its OpenAPI document and the operational endpoints.
 //! - [`web`]: the pages.
 //! - [`workers`]: background work, each with a step tests can call.
-//! - [`startup`]: wiring and serving.
+//! - [`startup`]: wiring and serving; [`routes`]: the table of every route.
 
 pub mod api;
 pub mod cli;
@@ -22,6 +22,7 @@ pub mod events;
 pub mod http_headers;
 pub mod i18n;
 pub mod metrics;
+pub mod routes;
 pub mod sandbox_token;
 pub mod services;
 pub mod startup;

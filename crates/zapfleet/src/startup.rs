@@ -317,10 +317,19 @@ pub async fn unchecked_command_platform(config: &Config) -> anyhow::Result<Platf
     platform(config, store, provider)
 }
 
+/// Every path the application routes: the API's (from its OpenAPI document),
+/// the docs', the pages' and their assets', as their routers recorded them.
+pub fn route_paths() -> Vec<String> {
+    let mut paths = api::routes().paths().to_vec();
+    paths.extend(web::paths());
+    paths
+}
+
 /// The whole HTTP surface: the API, the pages, and the middleware around them.
 pub fn router(state: AppState) -> Router {
     let csrf = middleware::from_fn_with_state(state.clone(), web::session::csrf);
-    api::router()
+    api::routes()
+        .into_router()
         .merge(web::router(state.clone()))
         .route_layer(middleware::from_fn(metrics::remember_route))
         .fallback(web::not_found)

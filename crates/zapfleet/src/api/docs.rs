@@ -1,8 +1,8 @@
 //! `/api/openapi.json` (generated from the handlers) and `/api/docs`, a browsable
 //! page that works offline: its script and style are embedded in the binary.
 
+use crate::routes::Routes;
 use crate::state::AppState;
-use axum::Router;
 use axum::http::header;
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
@@ -11,8 +11,8 @@ const PAGE: &str = include_str!("../../static/docs/index.html");
 const SCRIPT: &str = include_str!("../../static/docs/docs.js");
 const STYLE: &str = include_str!("../../static/docs/docs.css");
 
-pub fn router(openapi_json: String) -> Router<AppState> {
-    Router::new()
+pub fn routes(openapi_json: String) -> Routes<AppState> {
+    Routes::new()
         .route(
             "/api/openapi.json",
             get(move || {

@@ -14,9 +14,9 @@ mod webhooks;
 
 use crate::domain::RequestMeta;
 use crate::i18n::{Locale, REQUEST_LOCALE};
+use crate::routes::Routes;
 use crate::services::audit::REQUEST_META;
 use crate::state::AppState;
-use axum::Router;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -63,7 +63,7 @@ impl Modify for BearerAuth {
 /// The JSON API under `/api`, the operational endpoints and the docs page, with
 /// the OpenAPI document generated from them. (`startup::router` adds the pages
 /// and the middleware.)
-pub fn router() -> Router<AppState> {
+pub fn routes() -> Routes<AppState> {
     let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             "/api",
@@ -79,7 +79,7 @@ pub fn router() -> Router<AppState> {
         .split_for_parts();
     openapi.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let openapi_json = openapi.to_pretty_json().unwrap_or_default();
-    api.merge(docs::router(openapi_json))
+    Routes::documented(api, &openapi).merge(docs::routes(openapi_json))
 }
 
 /// Serves the request knowing where it came from (the client's address, behind

@@ -6,9 +6,11 @@ use crate::client_ip::ClientIp;
 use crate::cookies::{cookie, csrf_cookie, session_cookie, set_cookie};
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::routes::Routes;
 use crate::services::accounts::{self, NewSession, SESSION_DAYS, SignIn, SignUp};
 use crate::state::AppState;
 use askama::Template;
+use axum::Form;
 use axum::extract::State;
 use axum::http::header::RETRY_AFTER;
 use axum::http::header::SET_COOKIE;
@@ -16,11 +18,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
         .route("/signin", get(sign_in_page).post(sign_in))
         .route("/signup", get(sign_up_page).post(sign_up))
         .route("/signout", post(sign_out))

@@ -5,18 +5,19 @@ use super::{PageCtx, message_page, render};
 use crate::domain::{TokenId, UserId};
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::routes::Routes;
 use crate::services::{accounts, tokens};
 use crate::state::AppState;
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
         .route("/tokens", get(tokens_page).post(create_token))
         .route("/tokens/{id}/revoke", post(revoke_token))
         .route("/admin", get(admin_page))

@@ -6,10 +6,10 @@ use super::{PageCtx, render};
 use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::routes::Routes;
 use crate::services::audit::{self, ListAudit, Viewer};
 use crate::state::AppState;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
@@ -18,8 +18,8 @@ use serde::Deserialize;
 /// Lines per page.
 const PAGE_SIZE: u32 = 50;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/audit", get(audit_page))
+pub fn routes() -> Routes<AppState> {
+    Routes::new().route("/audit", get(audit_page))
 }
 
 #[derive(Deserialize, Default)]

@@ -12,6 +12,7 @@ pub mod session;
 
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
+use crate::routes::Routes;
 use crate::state::AppState;
 use askama::Template;
 use axum::Router;
@@ -158,16 +159,15 @@ pub async fn not_found(
     AppError::NotFound.into_response()
 }
 
-/// The pages and their assets; their errors are shown as pages.
-pub fn router(state: AppState) -> Router<AppState> {
-    let errors = axum::middleware::from_fn_with_state(state, errors::as_pages);
-    Router::new()
-        .merge(accounts::router())
-        .merge(admin::router())
-        .merge(audit::router())
-        .merge(backup::router())
-        .merge(instances::router())
-        .route_layer(errors)
+/// The pages (behind the sign-in and the errors as pages) and their assets.
+fn pages() -> (Routes<AppState>, Routes<AppState>) {
+    let pages = Routes::new()
+        .merge(accounts::routes())
+        .merge(admin::routes())
+        .merge(audit::routes())
+        .merge(backup::routes())
+        .merge(instances::routes());
+    let assets = Routes::new()
         .route(
             "/static/htmx.min.js",
             get(|| async { asset("text/javascript; charset=utf-8", HTMX) }),
@@ -179,5 +179,22 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/static/app.css",
             get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
-        )
+        );
+    (pages, assets)
+}
+
+/// The paths of the pages and their assets.
+pub fn paths() -> Vec<String> {
+    let (pages, assets) = pages();
+    pages.merge(assets).paths().to_vec()
+}
+
+/// The pages and their assets; their errors are shown as pages.
+pub fn router(state: AppState) -> Router<AppState> {
+    let errors = axum::middleware::from_fn_with_state(state, errors::as_pages);
+    let (pages, assets) = pages();
+    pages
+        .into_router()
+        .route_layer(errors)
+        .merge(assets.into_router())
 }

@@ -90,3 +90,24 @@ fn no_source_file_grows_past_about_400_lines_of_code() {
     }
     assert!(long.is_empty(), "split these by concern: {long:#?}");
 }
+
+#[test]
+fn routes_are_added_where_the_route_table_sees_them() {
+    // `Routes` records each path for the authorization matrix; a bare axum
+    // `Router`, or an undocumented route on an `OpenApiRouter`, would not be.
+    let mut found = Vec::new();
+    for dir in ["api", "web"] {
+        for path in sources(&crate_dir("zapfleet").join("src").join(dir)) {
+            let text = code(&path);
+            let bare = text.matches("Router::new()").count();
+            let documented = text.matches("OpenApiRouter::new()").count();
+            if bare > documented {
+                found.push(format!("{} builds a bare Router", path.display()));
+            }
+            if documented > 0 && text.contains(".route(") {
+                found.push(format!("{} adds an undocumented route", path.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}

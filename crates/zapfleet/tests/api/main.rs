@@ -10,6 +10,7 @@ mod account_security;
 mod accounts;
 mod architecture;
 mod audit;
+mod authorization;
 mod backup;
 mod browser;
 mod cli;

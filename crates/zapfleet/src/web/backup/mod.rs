@@ -9,6 +9,7 @@ use super::{PageCtx, render};
 use crate::domain::Email;
 use crate::error::AppError;
 use crate::i18n::Msg;
+use crate::routes::Routes;
 use crate::services::backup::Scope;
 use crate::services::backup::archive::passphrase as checked_passphrase;
 use crate::services::backup::export::BackupOptions;
@@ -16,13 +17,13 @@ use crate::services::backup::import::RestoreOptions;
 use crate::services::backup::jobs::{JobKind, Slot, TempFile};
 use crate::state::AppState;
 use askama::Template;
+use axum::Form;
 use axum::body::Body;
 use axum::extract::multipart::{Field, MultipartError};
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use job::{JobView, gone, job_view};
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -30,8 +31,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// The largest backup the page accepts to restore (larger ones: the command line).
 const MAX_UPLOAD: usize = 2 * 1024 * 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
         .route("/backup", get(backup_page))
         .route("/backup/download", post(start_backup))
         .route(

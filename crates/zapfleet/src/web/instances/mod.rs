@@ -8,12 +8,12 @@ mod messages;
 
 use crate::domain::{Instance, InstanceStatus, ProvisionState};
 use crate::i18n::{Locale, Msg};
+use crate::routes::Routes;
 use crate::state::AppState;
-use axum::Router;
 use axum::routing::{get, post};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes<AppState> {
+    Routes::new()
         .route("/", get(list::index))
         .route("/ui/instances/table", get(list::table))
         .route("/ui/instances", post(list::create))
