@@ -5,11 +5,13 @@
 //! scheduled backups; and the Backup page in a real browser.
 
 mod bad_files;
+mod generated;
 mod moving;
 mod page;
 mod rules;
 mod scale;
 mod schedule;
+mod uploads;
 
 use crate::helpers::Options;
 use std::path::PathBuf;
