@@ -4,6 +4,7 @@
 //! route's rule in [`rules`]. A route without a rule, or a rule for no
 //! route, fails the test.
 
+mod documented;
 mod matrix;
 mod rules;
 
