@@ -37,15 +37,25 @@ async fn submit_account_form(
 }
 
 /// Waits until the job card, refreshed by htmx, says it ended.
-async fn wait_for_job(browser: &Browser) -> String {
+/// The job card on the page now: its job id, state and text, read in one go
+/// (a card read while htmx swaps it would go stale in between).
+async fn job_card(browser: &Browser) -> Option<(String, String, String)> {
+    let card = browser
+        .script(
+            "const c = document.querySelector('[data-testid=backup-job]');
+             return c ? [c.dataset.job, c.dataset.state, c.innerText] : null",
+        )
+        .await;
+    serde_json::from_value(card).ok()
+}
+
+/// Waits until a job other than `before` (the card shown before the form was
+/// sent, if any) has ended, and returns its card's text.
+async fn wait_for_job(browser: &Browser, before: Option<String>) -> String {
     browser
         .wait_for("the job to end", || async {
-            let card = browser.find_now("[data-testid=backup-job]").await?;
-            let state = browser
-                .script("return document.querySelector('[data-testid=backup-job]').dataset.state")
-                .await;
-            (state != "running").then_some(())?;
-            Some(browser.text(&card).await)
+            let (job, state, text) = job_card(browser).await?;
+            (Some(&job) != before.as_ref() && state != "running").then_some(text)
         })
         .await
 }
@@ -78,10 +88,11 @@ async fn restore(
             .click(&browser.find("[data-testid=restore-dry-run]").await)
             .await;
     }
+    let before = job_card(browser).await.map(|(job, _, _)| job);
     browser
         .click(&browser.find("[data-testid=restore-start]").await)
         .await;
-    wait_for_job(browser).await
+    wait_for_job(browser, before).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,10 +143,11 @@ async fn a_backup_taken_in_the_browser_restores_on_a_new_server_from_a_phone() {
     browser
         .type_into(&browser.find("#backup-confirm").await, PASSPHRASE)
         .await;
+    let before = job_card(&browser).await.map(|(job, _, _)| job);
     browser
         .click(&browser.find("[data-testid=backup-start]").await)
         .await;
-    let done = wait_for_job(&browser).await;
+    let done = wait_for_job(&browser, before).await;
     assert!(done.contains("Backup pronto"), "{done}");
     assert!(done.contains("Baixar o backup"), "{done}");
     browser.screenshot(&shots().join("backup-ready.png")).await;
