@@ -12,6 +12,7 @@ mod architecture;
 mod audit;
 mod backup;
 mod browser;
+mod browser_cleanup;
 mod cli;
 mod concurrency;
 mod connection;
