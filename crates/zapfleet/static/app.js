@@ -38,7 +38,17 @@ document.addEventListener("click", (e) => {
     }).then(() => openDialog("connect-dialog"));
   }
   const all = e.target.closest("[data-select-all]");
-  if (all) document.querySelectorAll('input[name="ids"]').forEach((box) => { box.checked = all.checked; });
+  if (all) document.querySelectorAll('input[name="ids"]').forEach((box) => { box.checked = all.checked; remember(box); });
+});
+
+// Live refreshes re-render the instances table: the rows the visitor checked
+// stay checked, until a bulk action has run on them.
+const selected = new Set();
+function remember(box) { if (box.checked) selected.add(box.value); else selected.delete(box.value); }
+document.addEventListener("change", (e) => { if (e.target.matches('input[name="ids"]')) remember(e.target); });
+document.addEventListener("htmx:afterSettle", (e) => {
+  if ((e.detail.pathInfo?.requestPath || "").startsWith("/ui/instances/bulk")) selected.clear();
+  document.querySelectorAll('#instance-table input[name="ids"]').forEach((box) => { box.checked = selected.has(box.value); });
 });
 
 document.addEventListener("submit", (e) => {

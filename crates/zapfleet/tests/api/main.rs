@@ -13,6 +13,7 @@ mod audit;
 mod backup;
 mod browser;
 mod browser_cleanup;
+mod browser_list;
 mod cli;
 mod concurrency;
 mod connection;
