@@ -40,12 +40,17 @@ async fn submit_account_form(
 async fn wait_for_job(browser: &Browser) -> String {
     browser
         .wait_for("the job to end", || async {
-            let card = browser.find_now("[data-testid=backup-job]").await?;
-            let state = browser
-                .script("return document.querySelector('[data-testid=backup-job]').dataset.state")
+            // State and text read together from the card shown now: the card
+            // polls itself and is replaced every second, so a handle found a
+            // moment before may be gone (and read as "").
+            let card = browser
+                .script(
+                    "const c = document.querySelector('[data-testid=backup-job]');\
+                     return c && [c.dataset.state, c.innerText]",
+                )
                 .await;
-            (state != "running").then_some(())?;
-            Some(browser.text(&card).await)
+            let state = card.get(0)?.as_str()?;
+            (state != "running").then(|| card[1].as_str().unwrap_or_default().to_owned())
         })
         .await
 }
