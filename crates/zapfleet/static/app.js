@@ -38,7 +38,42 @@ document.addEventListener("click", (e) => {
     }).then(() => openDialog("connect-dialog"));
   }
   const all = e.target.closest("[data-select-all]");
-  if (all) document.querySelectorAll('input[name="ids"]').forEach((box) => { box.checked = all.checked; });
+  if (all) document.querySelectorAll('input[name="ids"]').forEach((box) => { box.checked = all.checked; remember(box); });
+});
+
+// Live refreshes of the instances table, one at a time: one asked for while
+// another is in flight runs after it. (Left to htmx, a refresh queued on a table
+// that another response then replaced was dropped, and a bulk response could
+// land in the replaced table: after deleting rows the list kept showing them.)
+let tableBusy = false;
+let tableAgain = false;
+function refreshTable() {
+  const table = document.getElementById("instance-table");
+  if (!table) return;
+  if (tableBusy) { tableAgain = true; return; }
+  tableBusy = true;
+  htmx.ajax("GET", "/ui/instances/table", { source: table, target: "#instance-table", swap: "outerHTML" })
+    .catch(() => {})
+    .finally(() => {
+      tableBusy = false;
+      if (tableAgain) { tableAgain = false; refreshTable(); }
+    });
+}
+// After a bulk action, the table is read again (its own response may have gone
+// to a table a live refresh had just replaced).
+document.addEventListener("htmx:afterRequest", (e) => {
+  if (!(e.detail.pathInfo?.requestPath || "").startsWith("/ui/instances/bulk")) return;
+  selected.clear();
+  refreshTable();
+});
+
+// Live refreshes re-render the instances table: the rows the visitor checked
+// stay checked, until a bulk action has run on them.
+const selected = new Set();
+function remember(box) { if (box.checked) selected.add(box.value); else selected.delete(box.value); }
+document.addEventListener("change", (e) => { if (e.target.matches('input[name="ids"]')) remember(e.target); });
+document.addEventListener("htmx:afterSettle", () => {
+  document.querySelectorAll('#instance-table input[name="ids"]').forEach((box) => { box.checked = selected.has(box.value); });
 });
 
 document.addEventListener("submit", (e) => {
@@ -50,7 +85,7 @@ document.addEventListener("submit", (e) => {
 document.body.addEventListener("instanceCreated", (e) => {
   document.getElementById("new-instance")?.close();
   toast(e.detail.message, e.detail.kind);
-  htmx.trigger("#instance-table", "refresh");
+  refreshTable();
 });
 document.body.addEventListener("toast", (e) => toast(e.detail.message, e.detail.kind));
 document.body.addEventListener("htmx:responseError", () => toast("Erro / Error", "error"));
@@ -115,9 +150,9 @@ function listen() {
   source.addEventListener("instance.status", (e) => applyStatus(JSON.parse(e.data)));
   source.addEventListener("instance.qrcode", (e) => applyLogin(JSON.parse(e.data)));
   source.addEventListener("instance.paircode", (e) => applyLogin(JSON.parse(e.data)));
-  source.addEventListener("instance.created", () => htmx.trigger("#instance-table", "refresh"));
-  source.addEventListener("instance.deleted", () => htmx.trigger("#instance-table", "refresh"));
-  source.addEventListener("instance.provisioning", () => htmx.trigger("#instance-table", "refresh"));
+  source.addEventListener("instance.created", refreshTable);
+  source.addEventListener("instance.deleted", refreshTable);
+  source.addEventListener("instance.provisioning", refreshTable);
   const refreshMessages = () => { if (document.getElementById("messages-list")) htmx.trigger("#messages-list", "refresh"); };
   source.addEventListener("message.status", refreshMessages);
   source.addEventListener("message.receipt", refreshMessages);

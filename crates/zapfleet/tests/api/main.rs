@@ -13,6 +13,8 @@ mod audit;
 mod authorization;
 mod backup;
 mod browser;
+mod browser_cleanup;
+mod browser_list;
 mod cli;
 mod concurrency;
 mod connection;

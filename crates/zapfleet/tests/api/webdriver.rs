@@ -5,6 +5,7 @@
 use crate::helpers::eventually;
 use reqwest::Client;
 use serde_json::{Value, json};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -38,19 +39,76 @@ pub fn available() -> bool {
 
 /// A chromedriver process and one browser session, both ended on drop.
 pub struct Browser {
-    driver: Child,
     base: String,
     session: String,
     http: Client,
+    processes: Processes,
+}
+
+/// The driver process and the browser profile its chromium runs with: held
+/// from the moment the driver starts, so a failure while the session opens
+/// ends them too.
+struct Processes {
+    driver: Child,
     profile: std::path::PathBuf,
 }
 
-impl Drop for Browser {
+/// Sends SIGKILL to these processes (or, with a leading `-`, process groups).
+fn kill_all(targets: &[String]) {
+    if targets.is_empty() {
+        return;
+    }
+    let _ = Command::new("kill")
+        .arg("-KILL")
+        .arg("--")
+        .args(targets)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
+impl Drop for Processes {
+    /// Ends the driver and every browser process it started, also when a test
+    /// panics: killing chromedriver alone orphans chromium. The driver leads its
+    /// own process group (chromium inherits it), and anything still running with
+    /// this browser's profile is killed by pid.
     fn drop(&mut self) {
+        kill_all(&[format!("-{}", self.driver.id())]);
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        for _ in 0..50 {
+            let left: Vec<String> = processes_using(&self.profile)
+                .iter()
+                .map(u32::to_string)
+                .collect();
+            if left.is_empty() {
+                break;
+            }
+            kill_all(&left);
+            std::thread::sleep(Duration::from_millis(100));
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// The processes whose command line names this browser profile (chromium
+/// passes `--user-data-dir` to each of its helpers), read from `/proc`.
+pub fn processes_using(profile: &std::path::Path) -> Vec<u32> {
+    let needle = format!("--user-data-dir={}", profile.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
+                cmdline
+                    .split(|b| *b == 0)
+                    .any(|arg| arg == needle.as_bytes())
+            })
+        })
+        .collect()
 }
 
 /// An element handle.
@@ -66,12 +124,20 @@ impl Browser {
             .local_addr()
             .unwrap()
             .port();
+        let profile =
+            std::env::temp_dir().join(format!("zapfleet-chromium-{}", nanoid::nanoid!(8)));
+        // Its own process group, so that Drop can end it with its browsers.
         let child = Command::new(driver)
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start chromedriver");
+        let processes = Processes {
+            driver: child,
+            profile: profile.clone(),
+        };
         let base = format!("http://127.0.0.1:{port}");
         let http = Client::new();
         eventually(Duration::from_secs(20), "chromedriver started", || async {
@@ -82,8 +148,6 @@ impl Browser {
                 .then_some(())
         })
         .await;
-        let profile =
-            std::env::temp_dir().join(format!("zapfleet-chromium-{}", nanoid::nanoid!(8)));
         // Flags that keep chromium from reaching out to the network at start.
         let args = [
             "--headless=new",
@@ -117,11 +181,10 @@ impl Browser {
             .unwrap_or_else(|| panic!("no session: {created}"))
             .to_owned();
         Self {
-            driver: child,
             base,
             session,
             http,
-            profile,
+            processes,
         }
     }
 
@@ -137,6 +200,11 @@ impl Browser {
 
     async fn post(&self, path: &str, body: Value) -> Value {
         self.command(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    /// The browser's own profile folder (it names the browser's processes).
+    pub fn profile(&self) -> &std::path::Path {
+        &self.processes.profile
     }
 
     /// Opens a URL.
@@ -181,10 +249,25 @@ impl Browser {
         eventually(Duration::from_secs(10), what, check).await
     }
 
-    /// Clicks an element.
+    /// Clicks an element, as a person would: a hidden or covered element
+    /// cannot be clicked, and the test fails saying so.
     pub async fn click(&self, element: &Element) {
-        self.post(&format!("/element/{}/click", element.0), json!({}))
+        let answer = self
+            .post(&format!("/element/{}/click", element.0), json!({}))
             .await;
+        assert!(answer.get("error").is_none(), "click refused: {answer}");
+    }
+
+    /// Whether an element is shown (WebDriver's "is displayed").
+    pub async fn displayed(&self, element: &Element) -> bool {
+        self.command(
+            reqwest::Method::GET,
+            &format!("/element/{}/displayed", element.0),
+            None,
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false)
     }
 
     /// Types into an element (after clearing it).

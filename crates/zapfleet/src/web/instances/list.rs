@@ -94,6 +94,14 @@ async fn load_table(
         .unwrap_or(u32::MAX)
         .div_ceil(PAGE_SIZE)
         .max(1);
+    // A page past the end (its last rows were just deleted) shows the last page.
+    if page > pages {
+        let last = Filters {
+            page: pages,
+            ..filters.clone()
+        };
+        return Box::pin(load_table(state, signed, &last)).await;
+    }
     let usage = instances::recent_usage(&state.platform, &listed.items).await?;
     let rows = listed
         .items
@@ -236,12 +244,14 @@ pub(super) async fn create(
     }
 }
 
-/// The bulk form: an action and the checked instances.
+/// The bulk form: an action and the checked instances, plus the filters and
+/// page on screen (so the table comes back as the visitor left it).
 #[derive(Default)]
 struct Bulk {
     action: String,
     ids: Vec<String>,
     csrf: String,
+    filters: Filters,
 }
 
 /// Connect, disconnect or delete the selected instances; the table comes back.
@@ -259,6 +269,10 @@ pub(super) async fn bulk(
             "action" => form.action = value,
             "ids" => form.ids.push(value),
             "_csrf" => form.csrf = value,
+            "q" => form.filters.q = value,
+            "status" => form.filters.status = value,
+            "sort" => form.filters.sort = value,
+            "page" => form.filters.page = value.parse().unwrap_or(1),
             _ => {}
         }
     }
@@ -281,7 +295,7 @@ pub(super) async fn bulk(
             failed += 1;
         }
     }
-    let table = load_table(&state, &signed, &Filters::default()).await?;
+    let table = load_table(&state, &signed, &form.filters).await?;
     let l = signed.visitor.locale;
     let message = if failed == 0 {
         l.t(Msg::ActionDone).to_owned()
