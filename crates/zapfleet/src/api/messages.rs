@@ -60,7 +60,9 @@ pub struct SendBody {
     pub media: Option<MediaBody>,
     /// Same key, same message: a retried request never sends twice (also `Idempotency-Key`).
     pub idempotency_key: Option<String>,
-    /// How long to wait for the instance to be connected (default 300; 0 fails at once with 409).
+    /// How long to wait for the instance to be connected, counted only while it
+    /// is not connected (from creation or the last drop; default 300; 0 fails at
+    /// once with 409).
     pub wait_seconds: Option<u64>,
 }
 

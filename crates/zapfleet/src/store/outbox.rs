@@ -194,7 +194,9 @@ impl Store {
         Ok(true)
     }
 
-    /// Queued messages whose wait for a connection is over.
+    /// Queued messages whose wait for a connection is over: only on instances
+    /// that are not connected (on a connected one they are being sent, paced,
+    /// however long the queue; see [`Store::restart_waits`]).
     pub async fn expired_messages(
         &self,
         now: Timestamp,
@@ -203,11 +205,13 @@ impl Store {
         let rows: Vec<(MessageId,)> = self
             .fetch_all(
                 Sql::new(
-                    r#"SELECT id FROM message WHERE status = $1 AND "expiresAt" < $2 LIMIT $3"#,
+                    r#"SELECT m.id FROM message m JOIN whatsapp_instance i ON i.id = m."instanceId"
+                       WHERE m.status = $1 AND m."expiresAt" < $2 AND i.status <> $4 LIMIT $3"#,
                 )
                 .bind(MessageStatus::Queued)
                 .bind(now)
-                .bind(limit),
+                .bind(limit)
+                .bind(InstanceStatus::Connected),
             )
             .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())

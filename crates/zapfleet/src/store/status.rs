@@ -1,12 +1,15 @@
 //! Status changes: applied only from the status they were decided on, recorded
 //! in the history and counted in the daily statistics, in one transaction.
 
+use super::Tx;
 use super::instances::login_sets;
 use super::sql::{Arg, Sql};
 use super::stats::{Counter, bump};
 use super::{Store, StoreError};
 use crate::domain::transition::{Reconnect, Transition};
-use crate::domain::{Day, InstanceId, InstanceStatus, StatusSource, Timestamp, UserId};
+use crate::domain::{
+    Day, InstanceId, InstanceStatus, MessageStatus, StatusSource, Timestamp, UserId,
+};
 
 /// A status change to apply if the instance is still in `transition.from`.
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +87,9 @@ impl Store {
             )
             .await?;
         }
+        if t.from == InstanceStatus::Connected {
+            restart_waits(&mut tx, change.id, t.at).await?;
+        }
         if t.poll_now {
             tx.execute(
                 Sql::new(
@@ -145,4 +151,21 @@ impl Store {
         )
         .await
     }
+}
+
+/// An instance left `connected`: each queued message's wait for a connection
+/// (its `waitSeconds`, kept as `expiresAt - createdAt`) starts again from now,
+/// so the time it spent queued while the instance was connected is not counted.
+async fn restart_waits(tx: &mut Tx, id: &InstanceId, at: Timestamp) -> Result<(), StoreError> {
+    tx.execute(
+        Sql::new(
+            r#"UPDATE message SET "expiresAt" = $1 + ("expiresAt" - "createdAt")
+               WHERE "instanceId" = $2 AND status = $3 AND "expiresAt" < $1 + ("expiresAt" - "createdAt")"#,
+        )
+        .bind(at)
+        .bind(id)
+        .bind(MessageStatus::Queued),
+    )
+    .await?;
+    Ok(())
 }

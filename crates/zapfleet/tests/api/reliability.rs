@@ -18,6 +18,7 @@ on_both_backends!(stepped:
     a_disabled_accounts_instances_stop_sending_and_polling_until_re_enabled,
     waiting_for_a_session_is_not_counted_as_an_attempt,
     a_provider_clock_days_ahead_does_not_date_our_messages,
+    wait_seconds_count_only_time_not_connected,
 );
 on_both_backends!(a_stop_ends_the_live_streams_and_the_server_exits);
 
@@ -276,4 +277,67 @@ async fn a_provider_clock_days_ahead_does_not_date_our_messages(app: TestApp) {
         Some(app.platform.now()),
         "dated by our clock: {message}"
     );
+}
+
+async fn wait_seconds_count_only_time_not_connected(app: TestApp) {
+    let ana = app.new_user().await;
+    let instance = app.connected_instance(&ana, "Fila longa").await;
+    let id = instance["id"].as_str().unwrap();
+    app.set_delays(&ana, id, 10_000, 10_000).await;
+    let send = |text: String| {
+        let app = &app;
+        let ana = &ana;
+        async move {
+            let body = json!({"to": "11977776666", "text": text, "waitSeconds": 20});
+            let sent = app.send(ana, id, body).await;
+            assert_eq!(sent.status(), StatusCode::ACCEPTED);
+        }
+    };
+    let step = || async {
+        zapfleet::workers::outbox::try_execute_task(&app.platform)
+            .await
+            .unwrap();
+    };
+    let statuses = || async {
+        let page = app.messages(&ana, id, "direction=out&limit=50").await;
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["status"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // Five messages paced 10 s apart on a connected instance: 40 s of queue,
+    // more than their 20 s wait, and none fails.
+    for n in 0..5 {
+        send(format!("fila-{n}")).await;
+    }
+    for _ in 0..6 {
+        step().await;
+        app.advance_clock(10_001);
+    }
+    assert!(
+        !statuses().await.contains(&"failed".to_owned()),
+        "{:?}",
+        statuses().await
+    );
+    assert_eq!(app.twin(&instance).await["sentCount"], 5);
+
+    // Dropped: the wait counts from the drop.
+    send("depois da queda".into()).await;
+    let twin = app.twin(&instance).await;
+    app.sandbox(
+        Method::POST,
+        &format!("/sandbox/instances/{}/drop", twin["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
+    app.wait_for_status(&ana, id, "disconnected", Duration::from_secs(5))
+        .await;
+    app.advance_clock(15_000);
+    step().await;
+    assert_eq!(statuses().await[0], "queued", "15 s of the 20 s wait");
+    app.advance_clock(6_000);
+    step().await;
+    assert_eq!(statuses().await[0], "failed", "the wait is over");
 }
