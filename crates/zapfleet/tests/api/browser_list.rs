@@ -59,13 +59,27 @@ async fn badge_of(browser: &Browser, name: &str) -> Option<String> {
     text.as_str().map(str::to_owned)
 }
 
-/// Clicks the checkboxes of these rows.
+/// Clicks the checkboxes of these rows until each is checked: a live refresh
+/// may swap the table between finding a box and clicking it (the click then
+/// misses the stale box, and the person clicks again).
 async fn select(browser: &Browser, names: &[&str]) {
     for name in names {
-        let checkbox = browser
-            .find(&format!("tr[data-name='{name}'] input[name=ids]"))
+        let css = format!("tr[data-name='{name}'] input[name=ids]");
+        browser
+            .wait_for(&format!("{name} to be checked"), || async {
+                let checkbox = browser.find_now(&css).await?;
+                let checked = browser
+                    .script(&format!(
+                        "return document.querySelector(\"{css}\")?.checked === true"
+                    ))
+                    .await;
+                if checked == serde_json::Value::Bool(true) {
+                    return Some(());
+                }
+                browser.try_click(&checkbox).await;
+                None
+            })
             .await;
-        browser.click(&checkbox).await;
     }
 }
 

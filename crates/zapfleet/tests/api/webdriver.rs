@@ -258,6 +258,15 @@ impl Browser {
         assert!(answer.get("error").is_none(), "click refused: {answer}");
     }
 
+    /// Clicks an element; `false` if the browser refused (gone after a live
+    /// swap, hidden, covered), for callers that look again and retry.
+    pub async fn try_click(&self, element: &Element) -> bool {
+        let answer = self
+            .post(&format!("/element/{}/click", element.0), json!({}))
+            .await;
+        answer.get("error").is_none()
+    }
+
     /// Whether an element is shown (WebDriver's "is displayed").
     pub async fn displayed(&self, element: &Element) -> bool {
         self.command(
