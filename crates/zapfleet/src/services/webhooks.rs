@@ -13,15 +13,6 @@ use uazapi::webhook::{self, Event};
 /// SHA-256 of a webhook secret, hex: how the secret is stored and looked up.
 pub use crate::crypto::sha256_hex as secret_hash;
 
-/// Compares without stopping at the first difference.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 /// Authenticates and applies one webhook. The secret in the URL finds the
 /// instance; the body's token must be that instance's token too. Replays and
 /// duplicates change nothing (the state machine ignores repeated states).
@@ -43,7 +34,7 @@ pub async fn handle(platform: &Platform, secret: &str, body: &[u8]) -> Result<()
     let token = provider_token(platform, &instance.id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if !same(&event.envelope().token, &token) {
+    if !crate::crypto::same_text(&event.envelope().token, &token) {
         tracing::warn!(instance = %instance.id, "webhook token does not match the instance");
         return Err(AppError::Unauthenticated);
     }

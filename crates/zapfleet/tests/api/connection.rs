@@ -397,27 +397,11 @@ async fn a_lost_answer_from_the_provider_never_creates_the_instance_twice(app: T
     assert_eq!(started.status(), StatusCode::OK);
 }
 
-/// The instance's webhook URL and provider token, read the way the server does.
-async fn webhook_of(app: &TestApp, id: &str) -> (String, String) {
-    let link = app
-        .store
-        .provider_link(&InstanceId::from_raw(id))
-        .await
-        .unwrap()
-        .unwrap();
-    let secrets = zapfleet::crypto::SecretBox::new(&[0x42; 32]);
-    let secret = secrets
-        .decrypt(&link.webhook_secret_sealed.unwrap())
-        .unwrap();
-    let token = secrets.decrypt(&link.token_sealed.unwrap()).unwrap();
-    (app.url(&format!("/api/webhooks/uazapi/{secret}")), token)
-}
-
 async fn forged_webhooks_are_refused_and_replays_change_nothing(app: TestApp) {
     let ana = app.new_user().await;
     let instance = app.connected_instance(&ana, "Webhooks").await;
     let id = instance["id"].as_str().unwrap();
-    let (url, token) = webhook_of(&app, id).await;
+    let (url, token) = app.webhook_of(id).await;
     let event = |token: &str, status: &str| {
         json!({"EventType": "connection", "BaseUrl": "x", "instanceName": "n", "owner": "5511988887777",
                "token": token, "instance": {"name": "n", "status": status}})

@@ -6,7 +6,7 @@ use crate::helpers::{Backend, REFUSE_PRIVATE_WEBHOOKS, TestApp, expect_error, sp
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use zapfleet::domain::{Cursor, InstanceId, MessageId, SortField, SortValue};
+use zapfleet::domain::{Cursor, MessageId, SortField, SortValue};
 
 async fn send(
     app: &TestApp,
@@ -99,27 +99,11 @@ async fn media_file_names_are_names_not_paths(app: TestApp) {
     }
 }
 
-/// The instance's webhook URL and provider token, read the way the server does.
-async fn webhook_of(app: &TestApp, id: &str) -> (String, String) {
-    let link = app
-        .store
-        .provider_link(&InstanceId::from_raw(id))
-        .await
-        .unwrap()
-        .unwrap();
-    let secrets = zapfleet::crypto::SecretBox::new(&[0x42; 32]);
-    let secret = secrets
-        .decrypt(&link.webhook_secret_sealed.unwrap())
-        .unwrap();
-    let token = secrets.decrypt(&link.token_sealed.unwrap()).unwrap();
-    (app.url(&format!("/api/webhooks/uazapi/{secret}")), token)
-}
-
 async fn provider_text_is_stored_as_one_short_line(app: TestApp) {
     let ana = app.new_user().await;
     let instance = app.connected_instance(&ana, "Motivo").await;
     let id = instance["id"].as_str().unwrap();
-    let (url, token) = webhook_of(&app, id).await;
+    let (url, token) = app.webhook_of(id).await;
     // Just under the webhook body limit: a 2 MiB reason full of forged log lines.
     let line = "logged out\n2026-11-30T00:00:00Z  INFO zapfleet: admin signed in\r\n";
     // (JSON escapes each \r and \n in two bytes.)

@@ -408,6 +408,23 @@ impl TestApp {
         }
     }
 
+    /// An instance's webhook URL and provider token, read the way the server
+    /// does (under the tests' default sealing key).
+    pub async fn webhook_of(&self, id: &str) -> (String, String) {
+        let link = self
+            .store
+            .provider_link(&zapfleet::domain::InstanceId::from_raw(id))
+            .await
+            .unwrap()
+            .unwrap();
+        let secrets = zapfleet::crypto::SecretBox::new(&[0x42; 32]);
+        let secret = secrets
+            .decrypt(&link.webhook_secret_sealed.unwrap())
+            .unwrap();
+        let token = secrets.decrypt(&link.token_sealed.unwrap()).unwrap();
+        (self.url(&format!("/api/webhooks/uazapi/{secret}")), token)
+    }
+
     /// Opens sign-ups, as the admin's switch does (they close after the first account).
     pub async fn open_sign_ups(&self) {
         self.store

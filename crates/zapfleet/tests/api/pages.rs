@@ -74,6 +74,26 @@ impl Browser {
     }
 }
 
+/// A `multipart/form-data` body as a browser writes it: each field is a name,
+/// a file name for file fields, and the value. Returns the content type and body.
+pub fn multipart(fields: &[(&str, Option<&str>, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----zapfleet-test-boundary";
+    let mut body = Vec::new();
+    for (name, file_name, value) in fields {
+        let file_name = file_name.map_or(String::new(), |f| format!("; filename=\"{f}\""));
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file_name}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(value);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
 /// A parsed HTML page or fragment.
 pub struct Page {
     pub html: Html,

@@ -4,6 +4,7 @@
 use super::{Agent, audit, user_id};
 use crate::helpers::{TestApp, TestUser, eventually};
 use crate::on_both_backends;
+use crate::pages::multipart;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -59,31 +60,16 @@ async fn backup(admin: &Agent, csrf: &str) -> Vec<u8> {
 
 /// Uploads a backup to restore, as a dry run.
 async fn restore(admin: &Agent, csrf: &str, file: &[u8]) {
-    let boundary = "----zapfleet-audit-boundary";
-    let mut body = Vec::new();
-    let mut field = |name: &str, file_name: Option<&str>, value: &[u8]| {
-        let file_name = file_name.map_or(String::new(), |f| format!("; filename=\"{f}\""));
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file_name}\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(value);
-        body.extend_from_slice(b"\r\n");
-    };
-    field("_csrf", None, csrf.as_bytes());
-    field("file", Some("b.age"), file);
-    field("passphrase", None, PASSPHRASE.as_bytes());
-    field("dry_run", None, b"on");
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = multipart(&[
+        ("_csrf", None, csrf.as_bytes()),
+        ("file", Some("b.age"), file),
+        ("passphrase", None, PASSPHRASE.as_bytes()),
+        ("dry_run", None, b"on"),
+    ]);
     let response = admin
         .client
         .post(admin.url("/backup/restore"))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
+        .header("content-type", content_type)
         .body(body)
         .send()
         .await

@@ -5,33 +5,20 @@ use super::PASSPHRASE;
 use super::generated::{encrypt, plain, record_line};
 use crate::helpers::{TestApp, eventually};
 use crate::on_both_backends;
-use crate::pages::Browser;
+use crate::pages::{Browser, multipart};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
 use std::time::Duration;
 
 on_both_backends!(generated_bad_uploads_never_get_a_500);
 
-/// A multipart form as a browser writes it.
+/// The restore form as a browser sends it.
 fn form(csrf: &str, file: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "----zapfleet-generated-boundary";
-    let mut body = Vec::new();
-    let mut field = |name: &str, file_name: Option<&str>, value: &[u8]| {
-        let file_name = file_name.map_or(String::new(), |f| format!("; filename=\"{f}\""));
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{file_name}\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(value);
-        body.extend_from_slice(b"\r\n");
-    };
-    field("_csrf", None, csrf.as_bytes());
-    field("file", Some("b.age"), file);
-    field("passphrase", None, PASSPHRASE.as_bytes());
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    multipart(&[
+        ("_csrf", None, csrf.as_bytes()),
+        ("file", Some("b.age"), file),
+        ("passphrase", None, PASSPHRASE.as_bytes()),
+    ])
 }
 
 /// A few bad files: random bytes, a sound archive cut and flipped, and sound
