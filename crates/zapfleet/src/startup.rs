@@ -150,7 +150,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let platform = self.state.platform.clone();
         let store = platform.store.clone();
-        let platform_events = platform.events.clone();
+        let events = platform.events.clone();
         let (stop, stopped) = watch::channel(false);
         let stop = Arc::new(stop);
         let boot = tokio::spawn(async move {
@@ -175,14 +175,12 @@ impl Application {
         let app = router(self.state);
         // When the signal comes: end the live streams (they never end by
         // themselves), then let in-flight requests finish, for a bounded time.
-        let events = platform_events;
-        let (stopping, mut stopping_seen) = watch::channel(false);
+        let mut stopping = stop.subscribe();
         let stop_workers = stop.clone();
         let shutdown = async move {
             shutdown.await;
             events.close();
             let _ = stop_workers.send(true);
-            let _ = stopping.send(true);
         };
         let serving = axum::serve(
             self.listener,
@@ -192,7 +190,7 @@ impl Application {
         let served = tokio::select! {
             served = serving => served.context("server failed"),
             () = async {
-                let _ = stopping_seen.wait_for(|s| *s).await;
+                let _ = stopping.wait_for(|s| *s).await;
                 tokio::time::sleep(SHUTDOWN_GRACE).await;
             } => {
                 tracing::warn!(
