@@ -132,7 +132,11 @@ impl AppError {
                 message,
                 detail: Some(detail),
                 ..
-            } => format!("{}: {detail}", message.text(locale)),
+            } => format!(
+                "{}: {}",
+                message.text(locale),
+                crate::i18n::parser_detail(detail, locale)
+            ),
             other => other.msg().text(locale).to_owned(),
         }
     }

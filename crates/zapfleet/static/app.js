@@ -88,15 +88,35 @@ document.body.addEventListener("instanceCreated", (e) => {
   refreshTable();
 });
 document.body.addEventListener("toast", (e) => toast(e.detail.message, e.detail.kind));
-document.body.addEventListener("htmx:responseError", () => toast("Erro / Error", "error"));
+// A failed request the server explained came with its own toast (HX-Trigger);
+// any other failure still says something, in the page's language.
+const texts = () => JSON.parse(document.querySelector('meta[name="zf-texts"]')?.content || "{}");
+document.body.addEventListener("htmx:responseError", (e) => {
+  if (!e.detail.xhr?.getResponseHeader("HX-Trigger")) toast(texts().requestFailed || "Erro", "error");
+});
+document.body.addEventListener("htmx:sendError", () => toast(texts().unreachable || "Erro", "error"));
 
-// Times in the visitor's clock and language.
-function localTimes(root = document) {
-  root.querySelectorAll("time[data-local-time]").forEach((t) => {
-    const date = new Date(t.getAttribute("datetime"));
-    if (!Number.isNaN(date.getTime())) t.textContent = date.toLocaleString(document.documentElement.lang);
-  });
-}
+// The browser's own form checks speak its language; ours speak the page's.
+document.addEventListener("invalid", (e) => {
+  const field = e.target;
+  const t = texts();
+  const v = field.validity;
+  let text = "";
+  if (v.valueMissing) text = t.required;
+  else if (v.typeMismatch) text = field.type === "email" ? t.email : t.url;
+  else if (v.rangeUnderflow || v.rangeOverflow) text = (t.range || "").replace("{min}", field.min).replace("{max}", field.max);
+  else if (v.tooLong) text = t.tooLong;
+  if (text) field.setCustomValidity(text);
+}, true);
+["input", "change"].forEach((kind) => document.addEventListener(kind, (e) => {
+  if (e.target.setCustomValidity) e.target.setCustomValidity("");
+}));
+
+// A new account takes the browser's time zone (the server checks the name).
+document.querySelectorAll("input[data-detect-time-zone]").forEach((input) => {
+  try { input.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch { /* old browser: the default zone */ }
+});
+
 
 // The connect modal: countdown, expiry, success state.
 function refreshModal() {
@@ -116,7 +136,7 @@ function refreshModal() {
   }
 }
 setInterval(refreshModal, 1000);
-document.addEventListener("htmx:afterSwap", (e) => { refreshModal(); localTimes(e.target); });
+document.addEventListener("htmx:afterSwap", () => refreshModal());
 
 // Live status: badges everywhere, the QR while it rotates, the modal's success.
 function applyStatus(data) {
@@ -161,6 +181,5 @@ function listen() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  localTimes();
   if (document.body.dataset.live) listen();
 });

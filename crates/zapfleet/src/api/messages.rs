@@ -300,7 +300,7 @@ async fn stats_of(
     instance: Option<&InstanceId>,
     params: StatsParams,
 ) -> Result<Json<StatsBody>, AppError> {
-    let today = stats::today(&state.platform);
+    let today = stats::today(&state.platform, &user.user_id).await?;
     let period = Period::parse(params.from.as_deref(), params.to.as_deref(), today)?;
     let view = stats::usage(&state.platform, &user.user_id, instance, period, false).await?;
     Ok(Json(view.into()))

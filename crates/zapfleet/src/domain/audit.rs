@@ -37,6 +37,14 @@ pub enum AuditAction {
     Backup,
     /// Restored a backup.
     Restore,
+    /// Changed their own password.
+    PasswordChanged,
+    /// Signed out their other browser sessions.
+    SessionsEnded,
+    /// Changed their time zone.
+    TimeZoneChanged,
+    /// An administrator deleted an account.
+    UserDeleted,
 }
 
 text_enum!(AuditAction, "audit action" {
@@ -54,6 +62,10 @@ text_enum!(AuditAction, "audit action" {
     UserEnabled => "user_enabled",
     Backup => "backup",
     Restore => "restore",
+    PasswordChanged => "password_changed",
+    SessionsEnded => "sessions_ended",
+    TimeZoneChanged => "time_zone_changed",
+    UserDeleted => "user_deleted",
 });
 
 /// Longest user agent kept; the rest is cut (a header can be kilobytes).

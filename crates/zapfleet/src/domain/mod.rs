@@ -25,6 +25,7 @@ pub mod public_ip;
 pub mod settings;
 pub mod stats;
 pub mod throttle;
+pub mod time_zone;
 pub mod timestamp;
 pub mod transition;
 
@@ -45,4 +46,5 @@ pub use settings::InstanceSettings;
 pub use stats::{DayUsage, Usage};
 pub use text_enum::UnknownValue;
 pub use throttle::ThrottlePolicy;
+pub use time_zone::{DEFAULT_TIME_ZONE, TimeZone, TimeZoneError};
 pub use timestamp::Timestamp;

@@ -13,6 +13,9 @@ macro_rules! catalog {
         }
 
         impl Msg {
+            /// Every sentence of the catalog.
+            pub const ALL: &[Msg] = &[$(Self::$key,)*];
+
             /// The sentence in a language.
             pub fn text(self, locale: Locale) -> &'static str {
                 match (self, locale) {
@@ -151,7 +154,7 @@ catalog! {
     Created => "Criado", "Created";
     LastUsed => "Último uso", "Last used";
     UsersTitle => "Usuários", "Users";
-    RoleAdmin => "admin", "admin";
+    RoleAdmin => "administrador", "admin";
     RoleUser => "usuário", "user";
     Active => "ativo", "active";
     Disabled => "desativado", "disabled";
@@ -296,4 +299,76 @@ catalog! {
     // Screens: instance editing, messages, forward webhooks, bulk actions.
 
     // Account: password, sessions, time zone, formatting.
+    ActionPasswordChanged => "Trocou a senha", "Changed their password";
+    ActionSessionsEnded => "Encerrou outras sessões", "Signed out other sessions";
+    ActionTimeZoneChanged => "Alterou o fuso horário", "Changed their time zone";
+    ActionUserDeleted => "Excluiu usuário", "Deleted a user";
+    AccountTitle => "Minha conta", "My account";
+    AccountNav => "Conta", "Account";
+    TimeZoneTitle => "Fuso horário", "Time zone";
+    TimeZoneHint => "Suas estatísticas contam os dias à meia-noite deste fuso, e os horários aparecem nele.", "Your statistics count days from midnight in this zone, and times are shown in it.";
+    TimeZoneInvalid => "Escolha um fuso horário da lista.", "Choose a time zone from the list.";
+    TimeZoneSaved => "Fuso horário salvo.", "Time zone saved.";
+    AllTimeZones => "Todos os fusos", "All time zones";
+    ChartMax => "máx.", "max";
+    MessageStateQueued => "na fila", "queued";
+    MessageStateSending => "enviando", "sending";
+    MessageStateSent => "enviada", "sent";
+    MessageStateDelivered => "entregue", "delivered";
+    MessageStateRead => "lida", "read";
+    MessageStateFailed => "falhou", "failed";
+    MessageStateReceived => "recebida", "received";
+    SourceUser => "usuário", "user";
+    SourceWebhook => "aviso do provedor", "provider webhook";
+    SourcePoll => "consulta periódica", "periodic check";
+    SourceReconcile => "conferência na partida", "start-up check";
+    SourceReconnect => "reconexão automática", "automatic reconnect";
+    ReasonConnectRequested => "Conexão pedida pelo usuário", "connect requested by the user";
+    ReasonLogoutRequested => "Desconexão pedida pelo usuário", "logout requested by the user";
+    ReasonConnected => "Conectado", "connected";
+    ReasonConnecting => "Conectando", "connecting";
+    ReasonConnectionLost => "Conexão perdida", "connection lost";
+    ReasonLoginTimeout => "O QR ou código não foi usado a tempo", "QR or pairing code not used in time";
+    ReasonReconciled => "Conferido após reinício", "reconciled after restart";
+    ReasonManualDisconnect => "Desconectado manualmente", "manual disconnect";
+    ReasonNetworkError => "Erro de rede", "network error";
+    ReasonLoggedOutElsewhere => "Desconectado em outro aparelho", "logged out from another device";
+    ReasonReconnectAttempt => "Reconexão automática, tentativa", "automatic reconnect, attempt";
+    ProviderSaid => "Provedor", "Provider";
+    ProviderErrUnauthorized => "O provedor recusou as credenciais", "The provider refused the credentials";
+    ProviderErrNotFound => "Não encontrada no provedor", "Not found at the provider";
+    ProviderErrRateLimited => "O provedor pediu para esperar (limite de requisições)", "The provider asked us to slow down (rate limit)";
+    ProviderErrUnavailable => "O provedor está indisponível", "The provider is unavailable";
+    ProviderErrTimeout => "O provedor não respondeu a tempo", "The provider did not answer in time";
+    ProviderErrRejected => "O provedor recusou o pedido", "The provider rejected the request";
+    ProviderErrBadResponse => "Resposta inesperada do provedor", "Unexpected answer from the provider";
+    ColumnRole => "Papel", "Role";
+    SortLabel => "Ordenar por", "Sort by";
+    RequestFailed => "Não foi possível concluir. Tente de novo.", "Could not complete that. Try again.";
+    ServerUnreachable => "Sem conexão com o servidor. Confira a internet e tente de novo.", "Cannot reach the server. Check your connection and try again.";
+    ValidationRequired => "Preencha este campo.", "Fill in this field.";
+    ValidationEmail => "Informe um e-mail válido, como nome@empresa.com.br.", "Enter a valid e-mail, like name@company.com.";
+    ValidationUrl => "Informe um endereço completo, começando com https://.", "Enter a full address, starting with https://.";
+    ValidationRange => "Use um valor entre {min} e {max}.", "Use a value between {min} and {max}.";
+    ValidationTooLong => "Texto longo demais.", "Text too long.";
+    DetailMissingField => "Campo obrigatório ausente:", "Missing required field:";
+    DetailUnknownField => "Campo desconhecido:", "Unknown field:";
+    DetailUnknownValue => "Valor desconhecido:", "Unknown value:";
+    DetailWrongType => "Tipo de valor errado", "Wrong type of value";
+    DetailInvalidValue => "Valor inválido", "Invalid value";
+    DetailDuplicateField => "Campo repetido:", "Repeated field:";
+    DetailTruncated => "O JSON terminou no meio", "The JSON ended too early";
+    DetailSyntax => "JSON malformado", "Malformed JSON";
+    DetailLine => "linha", "line";
+    DetailColumn => "coluna", "column";
+    PasswordTitle => "Trocar senha", "Change password";
+    CurrentPasswordLabel => "Senha atual", "Current password";
+    NewPasswordLabel => "Nova senha", "New password";
+    CurrentPasswordWrong => "A senha atual não confere.", "The current password is not right.";
+    PasswordChanged => "Senha trocada. As outras sessões foram encerradas.", "Password changed. Your other sessions were signed out.";
+    SessionsTitle => "Sessões", "Sessions";
+    SessionsHint => "Navegadores com sua conta aberta agora, contando este.", "Browsers signed in to your account right now, this one included.";
+    SessionsEndOthers => "Sair de todas as outras sessões", "Sign out of all other sessions";
+    SessionsEnded => "Outras sessões encerradas", "Other sessions signed out";
+    ConfirmEndSessions => "Encerrar todas as outras sessões desta conta?", "Sign out every other session of this account?";
 }

@@ -79,7 +79,9 @@ pub fn current_locale() -> Locale {
 }
 
 mod catalog;
+mod details;
 pub use catalog::Msg;
+pub use details::parser_detail;
 
 impl fmt::Display for Msg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -108,9 +110,18 @@ mod tests {
 
     #[test]
     fn every_message_has_both_languages() {
-        assert_ne!(
-            Msg::NameTaken.text(Locale::PtBr),
-            Msg::NameTaken.text(Locale::En)
-        );
+        // Words that are the same in both (names, loanwords, symbols).
+        const SAME: [&str; 4] = ["zapfleet", "E-mail", "Status", "Backup"];
+        for msg in Msg::ALL {
+            let (pt, en) = (msg.text(Locale::PtBr), msg.text(Locale::En));
+            assert!(
+                !pt.trim().is_empty() && !en.trim().is_empty(),
+                "{msg:?} is empty"
+            );
+            assert!(
+                pt != en || SAME.contains(&pt),
+                "{msg:?} reads the same in both languages: {pt:?}"
+            );
+        }
     }
 }

@@ -5,7 +5,7 @@ use super::audit::{self, Actor, Target};
 use super::platform::Platform;
 use super::throttle;
 use crate::crypto::sha256_hex;
-use crate::domain::{AuditAction, Email, Password, Timestamp, UserId};
+use crate::domain::{AuditAction, Email, Password, TimeZone, Timestamp, UserId};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::store::NewUser;
@@ -204,6 +204,9 @@ pub struct SignUp<'a> {
     pub setup_token: Option<&'a str>,
     /// Where the request came from (sign-ups are limited per address).
     pub client: IpAddr,
+    /// The browser's time zone, as its script read it; São Paulo's when it is
+    /// missing or unknown.
+    pub time_zone: Option<&'a str>,
 }
 
 /// Creates an account from the sign-up page and signs it in. The server's first
@@ -252,6 +255,9 @@ pub async fn sign_up(
         }
         other => other?,
     };
+    if let Some(zone) = form.time_zone.and_then(|z| TimeZone::parse(z).ok()) {
+        platform.store.set_time_zone(&user.id, &zone).await?;
+    }
     let detail = serde_json::json!({"admin": user.is_admin});
     audit::record(
         platform,

@@ -251,5 +251,9 @@ pub fn label(action: AuditAction) -> Msg {
         AuditAction::UserEnabled => Msg::ActionUserEnabled,
         AuditAction::Backup => Msg::ActionBackup,
         AuditAction::Restore => Msg::ActionRestore,
+        AuditAction::PasswordChanged => Msg::ActionPasswordChanged,
+        AuditAction::SessionsEnded => Msg::ActionSessionsEnded,
+        AuditAction::TimeZoneChanged => Msg::ActionTimeZoneChanged,
+        AuditAction::UserDeleted => Msg::ActionUserDeleted,
     }
 }

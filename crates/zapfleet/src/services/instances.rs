@@ -6,7 +6,7 @@ use super::platform::Platform;
 use super::provisioning::provision_now;
 use super::webhooks::secret_hash;
 use crate::domain::{
-    AuditAction, Cursor, Day, EventKind, Instance, InstanceId, InstanceName, InstanceSort,
+    AuditAction, Cursor, EventKind, Instance, InstanceId, InstanceName, InstanceSort,
     InstanceStatus, Phone, UserId,
 };
 use crate::error::AppError;
@@ -216,10 +216,11 @@ pub async fn list(
 /// (for a page of the list).
 pub async fn recent_usage(
     platform: &Platform,
+    user: &UserId,
     instances: &[Instance],
 ) -> Result<HashMap<InstanceId, (i64, i64)>, AppError> {
     let ids: Vec<InstanceId> = instances.iter().map(|i| i.id.clone()).collect();
-    let since = Day::of(platform.now()).plus_days(-29);
+    let since = super::stats::today(platform, user).await?.plus_days(-29);
     Ok(platform.store.usage_since(&ids, since).await?)
 }
 

@@ -6,7 +6,7 @@ use crate::domain::{Day, DayUsage, InstanceId, Usage, UserId};
 use crate::error::AppError;
 use crate::i18n::Msg;
 
-/// A period of whole UTC days, `from` to `to` included.
+/// A period of whole days of the user's calendar, `from` to `to` included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
     /// First day.
@@ -98,9 +98,11 @@ pub async fn usage(
     })
 }
 
-/// Today, on the platform's clock.
-pub fn today(platform: &Platform) -> Day {
-    Day::of(platform.now())
+/// Today, on the platform's clock, in the user's time zone (their counters
+/// are cut at their own midnight).
+pub async fn today(platform: &Platform, user: &UserId) -> Result<Day, AppError> {
+    let zone = platform.store.time_zone(user).await?;
+    Ok(zone.day_of(platform.now()))
 }
 
 #[cfg(test)]

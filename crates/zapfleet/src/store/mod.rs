@@ -16,6 +16,7 @@ mod listing;
 mod messages;
 mod name_keys;
 mod outbox;
+mod profile;
 mod receipts;
 mod restore;
 mod retention;

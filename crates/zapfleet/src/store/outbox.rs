@@ -7,7 +7,7 @@ use super::sql::Sql;
 use super::stats::{Counter, bump};
 use super::{Store, StoreError};
 use crate::domain::{
-    Day, InstanceId, InstanceStatus, MessageId, MessageStatus, ProvisionState, Timestamp,
+    InstanceId, InstanceStatus, MessageId, MessageStatus, ProvisionState, Timestamp,
 };
 
 use super::MessageRecord;
@@ -112,7 +112,7 @@ impl Store {
         let Some((instance,)) = moved else {
             return Ok(false);
         };
-        bump(&mut tx, &instance, Day::of(at), Counter::Sent, 1).await?;
+        bump(&mut tx, &instance, at, Counter::Sent, 1).await?;
         settle_parked_receipts(&mut tx, &instance, provider_id).await?;
         tx.commit().await?;
         Ok(true)
@@ -189,7 +189,7 @@ impl Store {
         let Some((instance,)) = moved else {
             return Ok(false);
         };
-        bump(&mut tx, &instance, Day::of(now), Counter::Failed, 1).await?;
+        bump(&mut tx, &instance, now, Counter::Failed, 1).await?;
         tx.commit().await?;
         Ok(true)
     }

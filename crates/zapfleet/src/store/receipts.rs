@@ -7,7 +7,7 @@ use super::sql::Sql;
 use super::stats::{Counter, bump};
 use super::{Store, StoreError, Tx};
 use crate::domain::{
-    Day, Direction, InstanceId, MessageId, MessageKind, MessageStatus, Receipt, Timestamp,
+    Direction, InstanceId, MessageId, MessageKind, MessageStatus, Receipt, Timestamp,
 };
 
 /// Moves one message a step forward (sent → delivered, or delivered → read) if it
@@ -37,7 +37,7 @@ async fn receipt_step(
         )
         .await?;
     if moved > 0 {
-        bump(tx, instance, Day::of(at), counter, 1).await?;
+        bump(tx, instance, at, counter, 1).await?;
     }
     Ok(moved)
 }
@@ -201,7 +201,7 @@ impl Store {
             .await?
             == 1;
         if inserted {
-            bump(&mut tx, instance, Day::of(at), Counter::Received, 1).await?;
+            bump(&mut tx, instance, at, Counter::Received, 1).await?;
         }
         tx.commit().await?;
         Ok(inserted)

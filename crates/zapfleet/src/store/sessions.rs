@@ -2,7 +2,7 @@
 
 use super::sql::Sql;
 use super::{Store, StoreError};
-use crate::domain::{Email, Timestamp, UserId};
+use crate::domain::{Email, TimeZone, Timestamp, UserId};
 use crate::i18n::Locale;
 
 /// Who a session belongs to.
@@ -16,6 +16,8 @@ pub struct SessionUser {
     pub is_admin: bool,
     /// The language the user chose.
     pub locale: Locale,
+    /// Where the user's days begin and end.
+    pub time_zone: TimeZone,
 }
 
 #[derive(sqlx::FromRow)]
@@ -25,6 +27,7 @@ struct SessionRow {
     email: Email,
     is_admin: bool,
     locale: String,
+    time_zone: String,
 }
 
 impl Store {
@@ -58,7 +61,7 @@ impl Store {
         let row: Option<SessionRow> = self
             .fetch_optional(
                 Sql::new(
-                    r#"SELECT u.id, u.email, u."isAdmin", u.locale FROM web_session s JOIN "user" u ON u.id = s."userId"
+                    r#"SELECT u.id, u.email, u."isAdmin", u.locale, u."timeZone" FROM web_session s JOIN "user" u ON u.id = s."userId"
                        WHERE s.id = $1 AND s."expiresAt" > $2 AND u.disabled = $3"#,
                 )
                 .bind(hash)
@@ -71,6 +74,7 @@ impl Store {
             email: row.email.as_str().to_owned(),
             is_admin: row.is_admin,
             locale: Locale::from_tag(&row.locale).unwrap_or_default(),
+            time_zone: TimeZone::or_default(&row.time_zone),
         }))
     }
 

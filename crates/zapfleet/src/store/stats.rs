@@ -1,9 +1,10 @@
 //! Daily usage counters, changed in the same transactions as the messages and
 //! statuses they count, so they always equal a recount.
 
+use super::profile::owner_time_zone;
 use super::sql::Sql;
 use super::{Store, StoreError, Tx};
-use crate::domain::{Day, DayUsage, InstanceId, Usage, UserId};
+use crate::domain::{Day, DayUsage, InstanceId, Timestamp, Usage, UserId};
 use std::collections::HashMap;
 
 /// A counter of the daily statistics.
@@ -39,14 +40,16 @@ impl Counter {
     }
 }
 
-/// Adds `n` to a daily counter, inside the caller's transaction.
+/// Adds `n` to a daily counter, inside the caller's transaction, on the day
+/// `at` falls on in the owner's time zone.
 pub(super) async fn bump(
     tx: &mut Tx,
     instance: &InstanceId,
-    day: Day,
+    at: Timestamp,
     counter: Counter,
     n: i64,
 ) -> Result<(), StoreError> {
+    let day = owner_time_zone(tx, instance).await?.day_of(at);
     let column = counter.column();
     tx.execute(
         Sql::new(format!(

@@ -7,9 +7,7 @@ use super::sql::{Arg, Sql};
 use super::stats::{Counter, bump};
 use super::{Store, StoreError};
 use crate::domain::transition::{Reconnect, Transition};
-use crate::domain::{
-    Day, InstanceId, InstanceStatus, MessageStatus, StatusSource, Timestamp, UserId,
-};
+use crate::domain::{InstanceId, InstanceStatus, MessageStatus, StatusSource, Timestamp, UserId};
 
 /// A status change to apply if the instance is still in `transition.from`.
 #[derive(Debug, Clone, Copy)]
@@ -120,12 +118,11 @@ impl Store {
                 .bind(t.at),
         )
         .await?;
-        let day = Day::of(t.at);
         if t.from == InstanceStatus::Connected && t.to == InstanceStatus::Disconnected {
-            bump(&mut tx, change.id, day, Counter::Disconnections, 1).await?;
+            bump(&mut tx, change.id, t.at, Counter::Disconnections, 1).await?;
         }
         if let Some(ms) = t.connected_ms.filter(|ms| *ms > 0) {
-            bump(&mut tx, change.id, day, Counter::ConnectedMs, ms).await?;
+            bump(&mut tx, change.id, t.at, Counter::ConnectedMs, ms).await?;
         }
         tx.commit().await?;
         Ok(true)

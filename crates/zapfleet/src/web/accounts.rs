@@ -63,6 +63,7 @@ struct Credentials {
     email: String,
     password: String,
     setup: Option<String>,
+    time_zone: Option<String>,
     _csrf: String,
 }
 
@@ -182,6 +183,7 @@ async fn sign_up(
         password: &form.password,
         setup_token: form.setup.as_deref(),
         client,
+        time_zone: form.time_zone.as_deref(),
     };
     let setup_token = state.web.setup_token.as_deref();
     match accounts::sign_up(&state.platform, setup_token, attempt).await {

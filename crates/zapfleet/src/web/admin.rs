@@ -1,5 +1,6 @@
 //! The API tokens page (every user) and the administration page (admins).
 
+use super::format::When;
 use super::session::SignedIn;
 use super::{PageCtx, message_page, render};
 use crate::domain::{TokenId, UserId};
@@ -30,8 +31,8 @@ struct TokenLine {
     id: String,
     name: String,
     prefix: String,
-    created: String,
-    last_used: Option<String>,
+    created: When,
+    last_used: Option<When>,
     revoked: bool,
 }
 
@@ -50,6 +51,7 @@ async fn tokens_view(
     new_secret: Option<String>,
     name_error: Option<&'static str>,
 ) -> Result<Response, AppError> {
+    let (zone, l) = (&signed.user.time_zone, signed.visitor.locale);
     let tokens = tokens::list(&state.platform, &signed.user.user_id)
         .await?
         .into_iter()
@@ -57,8 +59,8 @@ async fn tokens_view(
             id: t.id.to_string(),
             name: t.name,
             prefix: t.prefix,
-            created: t.created_at.to_rfc3339(),
-            last_used: t.last_used_at.map(|at| at.to_rfc3339()),
+            created: When::of(t.created_at, zone, l),
+            last_used: t.last_used_at.map(|at| When::of(at, zone, l)),
             revoked: t.revoked_at.is_some(),
         })
         .collect();
@@ -139,7 +141,7 @@ struct UserLine {
     email: String,
     admin: bool,
     disabled: bool,
-    created: String,
+    created: When,
     me: bool,
 }
 
@@ -173,7 +175,7 @@ async fn admin_page(State(state): State<AppState>, signed: SignedIn) -> Result<R
             email: u.email.to_string(),
             admin: u.is_admin,
             disabled: u.disabled,
-            created: u.created_at.to_rfc3339(),
+            created: When::of(u.created_at, &signed.user.time_zone, signed.visitor.locale),
         })
         .collect();
     let signups_open = accounts::signups_open(&state.platform).await?;

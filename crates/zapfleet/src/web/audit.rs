@@ -1,6 +1,7 @@
 //! The audit log page: the signed-in user's own actions (the administrator's:
 //! everyone's), newest first, a page at a time, filtered by action.
 
+use super::format::When;
 use super::session::SignedIn;
 use super::{PageCtx, render};
 use crate::domain::AuditAction;
@@ -38,7 +39,7 @@ struct ActionChoice {
 
 /// A line as the page shows it.
 struct Line {
-    at: String,
+    at: When,
     who: String,
     action: &'static str,
     action_key: &'static str,
@@ -81,7 +82,7 @@ async fn audit_page(
         .items
         .into_iter()
         .map(|e| Line {
-            at: e.at.to_rfc3339(),
+            at: When::of(e.at, &signed.user.time_zone, l),
             who: e.actor_email.unwrap_or_default(),
             action: l.t(audit::label(e.action)),
             action_key: e.action.as_str(),

@@ -1,12 +1,15 @@
 //! Small SVG charts drawn on the server: readable without JavaScript, and made
 //! only of numbers and fixed labels (nothing from users goes into them).
 
+use super::format::{long_day, number, short_day};
 use crate::domain::DayUsage;
+use crate::i18n::{Locale, Msg};
 use std::fmt::Write;
 
 /// Bars of messages sent and received per day, for `days` (oldest first, one
-/// entry per day, zeros included).
-pub fn messages_per_day(days: &[DayUsage], sent_label: &str, received_label: &str) -> String {
+/// entry per day, zeros included), with days and numbers in the page's language.
+pub fn messages_per_day(days: &[DayUsage], l: Locale) -> String {
+    let (sent_label, received_label) = (l.t(Msg::StatSent), l.t(Msg::StatReceived));
     const WIDTH: usize = 560;
     const HEIGHT: usize = 160;
     const BOTTOM: usize = 20;
@@ -31,25 +34,27 @@ pub fn messages_per_day(days: &[DayUsage], sent_label: &str, received_label: &st
             svg,
             r##"<rect x="{x}" y="{}" width="{bar}" height="{hs}" fill="#0b6b3a"><title>{} {sent_label}: {}</title></rect><rect x="{}" y="{}" width="{bar}" height="{hr}" fill="#1565c0"><title>{} {received_label}: {}</title></rect>"##,
             base - hs,
-            day.day,
-            day.usage.sent,
+            long_day(day.day, l),
+            number(day.usage.sent, l),
             x + bar,
             base - hr,
-            day.day,
-            day.usage.received
+            long_day(day.day, l),
+            number(day.usage.received, l)
         );
         if i % 2 == 0 {
             let _ = write!(
                 svg,
                 r##"<text x="{x}" y="{}" font-size="10" fill="#4f5b55">{}</text>"##,
                 HEIGHT - 5,
-                day.day.to_string().get(5..).unwrap_or("")
+                short_day(day.day, l)
             );
         }
     }
     let _ = write!(
         svg,
-        r##"<line x1="0" y1="{y}" x2="{WIDTH}" y2="{y}" stroke="#b8c2bd"/><text x="2" y="9" font-size="10" fill="#4f5b55">max {max}</text></svg>"##,
+        r##"<line x1="0" y1="{y}" x2="{WIDTH}" y2="{y}" stroke="#b8c2bd"/><text x="2" y="9" font-size="10" fill="#4f5b55">{} {}</text></svg>"##,
+        l.t(Msg::ChartMax),
+        number(max, l),
         y = HEIGHT - BOTTOM
     );
     svg
@@ -70,11 +75,14 @@ mod tests {
             },
         };
         let days = vec![day("2026-11-28", 10, 5), day("2026-11-29", 0, 0)];
-        let svg = messages_per_day(&days, "Enviadas", "Recebidas");
+        let svg = messages_per_day(&days, Locale::PtBr);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert_eq!(svg.matches("<rect").count(), 4);
-        assert!(svg.contains("2026-11-28 Enviadas: 10"));
-        assert!(svg.contains("max 10"));
+        assert!(svg.contains("28/11/2026 Enviadas: 10"), "{svg}");
+        assert!(svg.contains(">28/11<"), "{svg}");
+        assert!(svg.contains("máx. 10"), "{svg}");
+        let svg = messages_per_day(&days, Locale::En);
+        assert!(svg.contains(">11/28<") && svg.contains("max 10"), "{svg}");
         assert!(!svg.contains("style="), "the CSP forbids inline styles");
     }
 }

@@ -7,7 +7,10 @@ mod audit;
 mod backup;
 mod charts;
 mod errors;
+pub mod format;
 mod instances;
+pub mod labels;
+mod profile;
 pub mod session;
 
 use crate::error::AppError;
@@ -34,6 +37,8 @@ pub struct PageCtx {
     pub is_admin: bool,
     /// The sandbox URL when running without a real provider.
     pub sandbox_url: Option<String>,
+    /// The signed-in user's time zone (the default for visitors).
+    pub time_zone: crate::domain::TimeZone,
 }
 
 impl PageCtx {
@@ -45,7 +50,39 @@ impl PageCtx {
             email: visitor.user.as_ref().map(|u| u.email.clone()),
             is_admin: visitor.user.as_ref().is_some_and(|u| u.is_admin),
             sandbox_url: state.web.sandbox_url.clone(),
+            time_zone: visitor
+                .user
+                .as_ref()
+                .map(|u| u.time_zone.clone())
+                .unwrap_or_default(),
         }
+    }
+
+    /// What the page's script may have to say, in the page's language: a
+    /// failed request, and the checks the browser makes before sending a form
+    /// (its own texts would follow the browser's language, not the page's).
+    pub fn script_texts(&self) -> String {
+        let t = |m| self.l.t(m);
+        serde_json::json!({
+            "requestFailed": t(Msg::RequestFailed),
+            "unreachable": t(Msg::ServerUnreachable),
+            "required": t(Msg::ValidationRequired),
+            "email": t(Msg::ValidationEmail),
+            "url": t(Msg::ValidationUrl),
+            "range": t(Msg::ValidationRange),
+            "tooLong": t(Msg::ValidationTooLong),
+        })
+        .to_string()
+    }
+
+    /// A whole number with the language's thousands separator.
+    pub fn num(&self, n: &i64) -> String {
+        format::number(*n, self.l)
+    }
+
+    /// A point in time as this user reads it.
+    pub fn when(&self, at: crate::domain::Timestamp) -> format::When {
+        format::When::of(at, &self.time_zone, self.l)
     }
 
     /// Status labels for the live badges, as JSON for the page's script.
@@ -166,7 +203,8 @@ fn pages() -> (Routes<AppState>, Routes<AppState>) {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(backup::routes())
-        .merge(instances::routes());
+        .merge(instances::routes())
+        .merge(profile::routes());
     let assets = Routes::new()
         .route(
             "/static/htmx.min.js",

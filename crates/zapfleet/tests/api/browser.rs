@@ -198,7 +198,8 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
     browser
         .wait_for("the message to be read", || async {
             let status = browser.find_now("[data-testid=message-status]").await?;
-            (browser.text(&status).await == "read").then_some(())
+            // The page speaks Portuguese: "lida", never the stored "read".
+            (browser.text(&status).await == "lida").then_some(())
         })
         .await;
     browser.goto(&browser.url().await).await;

@@ -6,7 +6,7 @@
 use crate::helpers::TestApp;
 use crate::on_both_backends;
 use futures_util::future::join_all;
-use zapfleet::domain::{Day, InstanceId, MessageId, MessageKind, MessageStatus, Receipt, UserId};
+use zapfleet::domain::{InstanceId, MessageId, MessageKind, MessageStatus, Receipt, UserId};
 use zapfleet::store::{MessageFilter, NewMessage};
 
 on_both_backends!(stepped: receipts_racing_their_send_are_applied_once_and_never_lost);
@@ -86,7 +86,8 @@ async fn receipts_racing_their_send_are_applied_once_and_never_lost(app: TestApp
         .map(|m| (m.id.as_str(), m.status))
         .collect();
     assert!(unread.is_empty(), "receipts lost: {unread:?}");
-    let day = Day::of(now);
+    // The user has the default zone: counters are cut at its midnight.
+    let day = zapfleet::domain::TimeZone::default().day_of(now);
     let stats = store
         .daily_stats(&user, Some(&instance), day, day)
         .await

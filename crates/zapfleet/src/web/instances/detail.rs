@@ -1,6 +1,8 @@
 //! An instance's page: its status and history, settings, statistics and
 //! messages, and the buttons that act on it.
 
+use super::super::format::{self, When};
+use super::super::labels;
 use super::super::session::SignedIn;
 use super::super::{PageCtx, charts, render};
 use super::messages::messages_list;
@@ -31,7 +33,7 @@ struct DetailPage {
     hook_events: String,
     has_hook: bool,
     connected: bool,
-    history: Vec<(String, &'static str, &'static str, String, &'static str)>,
+    history: Vec<(When, &'static str, &'static str, String, &'static str)>,
     totals: Usage,
     uptime: String,
     chart: String,
@@ -67,9 +69,9 @@ pub(super) async fn page(
     let l = signed.visitor.locale;
     let user = &signed.user.user_id;
     let view = status::view(&state.platform, user, &id, 50).await?;
-    let period = Period::last_days(stats::today(&state.platform), 14);
+    let period = Period::last_days(stats::today(&state.platform, user).await?, 14);
     let usage = stats::usage(&state.platform, user, Some(&id), period, true).await?;
-    let chart = charts::messages_per_day(&usage.days, l.t(Msg::StatSent), l.t(Msg::StatReceived));
+    let chart = charts::messages_per_day(&usage.days, l);
     let messages_html = messages_list(&state, &signed, &id)
         .await?
         .render()
@@ -79,9 +81,12 @@ pub(super) async fn page(
     let hook = settings.forward_webhook.clone();
     Ok(render(&DetailPage {
         page: PageCtx::new(&signed.visitor, &state),
-        row: Row::of(l, &instance),
+        row: Row::of(l, &signed.user.time_zone, &instance),
         profile_name: instance.profile_name.clone().unwrap_or_default(),
-        provision_error: instance.provision_error.clone(),
+        provision_error: instance
+            .provision_error
+            .as_deref()
+            .map(|e| labels::provider_error(l, e)),
         hook_url: hook.as_ref().map(|w| w.url.clone()).unwrap_or_default(),
         hook_events: hook
             .as_ref()
@@ -102,16 +107,16 @@ pub(super) async fn page(
             .into_iter()
             .map(|h| {
                 (
-                    h.at.to_rfc3339(),
+                    When::of(h.at, &signed.user.time_zone, l),
                     status_label(l, h.from),
                     status_label(l, h.to),
-                    h.reason,
-                    h.source.as_str(),
+                    labels::status_reason(l, &h.reason),
+                    labels::status_source(l, h.source),
                 )
             })
             .collect(),
         totals: usage.total,
-        uptime: format!("{:.1}%", usage.uptime_percent),
+        uptime: format::percent(usage.uptime_percent, l),
         chart,
         messages_html,
     }))

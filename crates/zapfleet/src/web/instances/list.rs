@@ -102,12 +102,12 @@ async fn load_table(
         };
         return Box::pin(load_table(state, signed, &last)).await;
     }
-    let usage = instances::recent_usage(&state.platform, &listed.items).await?;
+    let usage = instances::recent_usage(&state.platform, user, &listed.items).await?;
     let rows = listed
         .items
         .iter()
         .map(|i| {
-            let mut r = Row::of(l, i);
+            let mut r = Row::of(l, &signed.user.time_zone, i);
             (r.sent, r.received) = usage.get(&i.id).copied().unwrap_or_default();
             r
         })
@@ -168,10 +168,12 @@ pub(super) async fn index(
 ) -> Result<Response, AppError> {
     let table = load_table(&state, &signed, &filters).await?;
     let l = signed.visitor.locale;
-    let period = Period::last_days(stats::today(&state.platform), 14);
+    let period = Period::last_days(
+        stats::today(&state.platform, &signed.user.user_id).await?,
+        14,
+    );
     let overview = stats::usage(&state.platform, &signed.user.user_id, None, period, true).await?;
-    let overview_chart =
-        charts::messages_per_day(&overview.days, l.t(Msg::StatSent), l.t(Msg::StatReceived));
+    let overview_chart = charts::messages_per_day(&overview.days, l);
     Ok(render(&IndexPage {
         page: PageCtx::new(&signed.visitor, &state),
         filters_q: filters.q,

@@ -1,5 +1,7 @@
 //! The instance page's messages: the latest ones (refreshed live) and the send form.
 
+use super::super::format::When;
+use super::super::labels;
 use super::super::session::SignedIn;
 use super::super::{render, toast};
 use crate::domain::{Direction, InstanceId, Media, MessageKind};
@@ -21,8 +23,8 @@ const SHOWN: u32 = 20;
 pub(super) struct MessagesList {
     l: Locale,
     id: String,
-    /// (time, outgoing, peer, text, status)
-    messages: Vec<(String, bool, String, String, &'static str)>,
+    /// (time, outgoing, peer, text, status, status as read)
+    messages: Vec<(When, bool, String, String, &'static str, &'static str)>,
 }
 
 /// What a message shows as its text: the text or caption, else what its file
@@ -65,11 +67,12 @@ pub(super) async fn messages_list(
             .iter()
             .map(|m| {
                 (
-                    m.created_at.to_rfc3339(),
+                    When::of(m.created_at, &signed.user.time_zone, l),
                     m.direction == Direction::Out,
                     m.peer.clone(),
                     shown_text(l, m),
                     m.status.as_str(),
+                    labels::message_status(l, m.status),
                 )
             })
             .collect(),

@@ -6,7 +6,8 @@ mod detail;
 mod list;
 mod messages;
 
-use crate::domain::{Instance, InstanceStatus, ProvisionState};
+use super::format::When;
+use crate::domain::{Instance, InstanceStatus, ProvisionState, TimeZone};
 use crate::i18n::{Locale, Msg};
 use crate::routes::Routes;
 use crate::state::AppState;
@@ -40,7 +41,7 @@ struct Row {
     phone: String,
     status: &'static str,
     status_label: &'static str,
-    last_connection: Option<String>,
+    last_connection: Option<When>,
     pending: bool,
     sent: i64,
     received: i64,
@@ -55,7 +56,7 @@ fn status_label(l: Locale, status: InstanceStatus) -> &'static str {
 }
 
 impl Row {
-    fn of(l: Locale, i: &Instance) -> Self {
+    fn of(l: Locale, zone: &TimeZone, i: &Instance) -> Self {
         Self {
             id: i.id.to_string(),
             name: i.name.to_string(),
@@ -66,7 +67,7 @@ impl Row {
                 .unwrap_or_default(),
             status: i.status.as_str(),
             status_label: status_label(l, i.status),
-            last_connection: i.last_connection.map(|t| t.to_rfc3339()),
+            last_connection: i.last_connection.map(|t| When::of(t, zone, l)),
             pending: i.provision_state == ProvisionState::Pending,
             sent: 0,
             received: 0,
