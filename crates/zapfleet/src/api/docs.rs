@@ -1,13 +1,13 @@
-//! `/api/openapi.json` (generated from the handlers) and `/api/docs`, a browsable
-//! page that works offline: its script and style are embedded in the binary.
+//! `/api/openapi.json` (generated from the handlers), and the script and style
+//! of `/api/docs` (a page of the web layer, in the visitor's language) that
+//! make it work offline: both are embedded in the binary.
 
 use crate::routes::Routes;
 use crate::state::AppState;
 use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 
-const PAGE: &str = include_str!("../../static/docs/index.html");
 const SCRIPT: &str = include_str!("../../static/docs/docs.js");
 const STYLE: &str = include_str!("../../static/docs/docs.css");
 
@@ -20,7 +20,6 @@ pub fn routes(openapi_json: String) -> Routes<AppState> {
                 async move { ([(header::CONTENT_TYPE, "application/json")], json) }
             }),
         )
-        .route("/api/docs", get(|| async { Html(PAGE) }))
         .route(
             "/api/docs/docs.js",
             get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }),

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod api_docs;
 mod audit;
 mod backup;
 mod charts;
@@ -201,6 +202,7 @@ fn pages() -> (Routes<AppState>, Routes<AppState>) {
     let pages = Routes::new()
         .merge(accounts::routes())
         .merge(admin::routes())
+        .merge(api_docs::routes())
         .merge(audit::routes())
         .merge(backup::routes())
         .merge(instances::routes())

@@ -2,6 +2,9 @@
 // the page works with no network access beyond this server.
 "use strict";
 
+// The page's words, in its language (see the zf-docs-texts meta tag).
+const words = JSON.parse(document.querySelector('meta[name="zf-docs-texts"]')?.content || "{}");
+
 const el = (tag, attrs = {}, ...children) => {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -46,7 +49,7 @@ const fieldsTable = (schema) => {
   if (!props.length) return null;
   const required = new Set(schema.required || []);
   return el("table", {},
-    el("tr", {}, el("th", {}, "Campo"), el("th", {}, "Tipo"), el("th", {}, "Descrição")),
+    el("tr", {}, el("th", {}, words.field), el("th", {}, words.type), el("th", {}, words.description)),
     props.map(([name, prop]) => {
       const p = resolve(prop);
       const type = [].concat(p.type || (prop.$ref ? prop.$ref.split("/").pop() : "")).join(" | ");
@@ -88,7 +91,7 @@ const operation = (path, method, op) => {
     }
   };
 
-  const button = el("button", { type: "button" }, "Enviar");
+  const button = el("button", { type: "button" }, words.send);
   button.addEventListener("click", send);
 
   return el("details", {},
@@ -97,7 +100,7 @@ const operation = (path, method, op) => {
       op.description ? el("p", {}, op.description) : null,
       params.length ? el("h4", {}, "Parâmetros") : null,
       params.length ? el("table", {},
-        el("tr", {}, el("th", {}, "Nome"), el("th", {}, "Onde"), el("th", {}, "Descrição"), el("th", {}, "Valor")),
+        el("tr", {}, el("th", {}, words.name), el("th", {}, words.where), el("th", {}, words.description), el("th", {}, words.value)),
         params.map((p) => {
           inputs[p.name] = el("input", { "aria-label": p.name });
           return el("tr", {}, el("td", {}, el("code", {}, p.name), p.required ? " *" : ""), el("td", {}, p.in),
@@ -106,7 +109,7 @@ const operation = (path, method, op) => {
       bodySchema ? el("h4", {}, "Corpo (JSON)") : null,
       bodySchema ? fieldsTable(bodySchema) : null,
       textarea,
-      el("h4", {}, "Respostas"),
+      el("h4", {}, words.responses),
       el("table", {}, Object.entries(op.responses || {}).map(([status, r]) =>
         el("tr", {}, el("td", {}, el("code", {}, status)), el("td", {}, r.description || "")))),
       el("p", {}, button),
@@ -114,7 +117,7 @@ const operation = (path, method, op) => {
 };
 
 const render = () => {
-  document.getElementById("summary").textContent = `${spec.info.description} — versão ${spec.info.version}`;
+  document.getElementById("summary").textContent = `${spec.info.description} — ${words.version} ${spec.info.version}`;
   const byTag = new Map();
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const [method, op] of Object.entries(item)) {
@@ -136,6 +139,6 @@ document.addEventListener("DOMContentLoaded", async () => {
     spec = await (await fetch("/api/openapi.json")).json();
     render();
   } catch (error) {
-    document.getElementById("summary").textContent = `Não foi possível carregar a especificação: ${error}`;
+    document.getElementById("summary").textContent = `${words.loadFailed}: ${error}`;
   }
 });

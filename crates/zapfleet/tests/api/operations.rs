@@ -131,4 +131,23 @@ async fn the_docs_page_works_offline_under_a_strict_policy(app: TestApp) {
             "{asset} loads nothing external"
         );
     }
+    // Its controls speak the visitor's language, and it leads back to the app.
+    for (language, back, send) in [
+        ("pt-BR,pt", "Voltar às instâncias", "Enviar"),
+        ("en", "Back to the instances", "Send"),
+    ] {
+        let page = app
+            .client
+            .get(app.url("/api/docs"))
+            .header("accept-language", language)
+            .send()
+            .await
+            .unwrap();
+        let page = crate::pages::Page::parse(&page.text().await.unwrap());
+        assert_eq!(page.text("[data-testid=docs-back]"), format!("← {back}"));
+        assert_eq!(page.attr("a[data-testid=docs-back]", "href"), "/");
+        let texts = page.attr("meta[name=zf-docs-texts]", "content");
+        let texts: serde_json::Value = serde_json::from_str(&texts).unwrap();
+        assert_eq!(texts["send"], send);
+    }
 }

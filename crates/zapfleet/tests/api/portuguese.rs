@@ -150,6 +150,7 @@ async fn portuguese_pages_show_no_raw_values(app: TestApp) {
         "/audit".to_owned(),
         "/admin".to_owned(),
         "/backup".to_owned(),
+        "/api/docs".to_owned(),
     ];
     for path in pages {
         let response = browser.get(&path).await;
