@@ -186,6 +186,16 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
     browser
         .script("document.getElementById('connect-dialog').close()")
         .await;
+    // Sent empty, the browser's own check speaks the page's language.
+    browser
+        .click(&browser.find("[data-testid=send-message]").await)
+        .await;
+    assert_eq!(
+        browser
+            .script("return document.getElementById('send-to').validationMessage")
+            .await,
+        "Preencha este campo."
+    );
     browser
         .type_into(&browser.find("#send-to").await, "(11) 97777-6666")
         .await;
