@@ -250,7 +250,7 @@ impl Tx {
 }
 
 /// The file path in a `sqlite:` URL, if it names a file.
-fn sqlite_path(url: &str) -> Option<&Path> {
+pub fn sqlite_path(url: &str) -> Option<&Path> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

@@ -201,12 +201,11 @@ async fn accounts_and_tokens(backend: Backend) {
     );
 }
 
-#[test]
-fn serve_starts_on_a_fresh_folder_with_sqlite_and_stops_on_sigterm() {
-    let dir = std::env::temp_dir().join(format!("zapfleet-serve-{}", nanoid::nanoid!(10)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zapfleet"))
-        .current_dir(&dir)
+/// Runs `zapfleet serve` in `dir` with the defaults (SQLite in
+/// `./zapfleet-data`, the in-process sandbox), on free ports.
+pub fn start_serve(dir: &std::path::Path) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_zapfleet"))
+        .current_dir(dir)
         .env_remove("DATABASE_URL")
         .env_remove("ZAPFLEET_CONFIG")
         .env("ZAPFLEET_LISTEN", "127.0.0.1:0")
@@ -215,7 +214,12 @@ fn serve_starts_on_a_fresh_folder_with_sqlite_and_stops_on_sigterm() {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run zapfleet");
+        .expect("run zapfleet")
+}
+
+/// Reads a started server's log until it says where it listens; the rest of
+/// the log is drained so the server never blocks on a full pipe.
+pub fn serving_address(child: &mut std::process::Child) -> String {
     let mut stderr_lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let started = Instant::now();
     let address = loop {
@@ -233,9 +237,16 @@ fn serve_starts_on_a_fresh_folder_with_sqlite_and_stops_on_sigterm() {
             "serve did not start"
         );
     };
-    // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in stderr_lines {});
+    address
+}
 
+#[test]
+fn serve_starts_on_a_fresh_folder_with_sqlite_and_stops_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!("zapfleet-serve-{}", nanoid::nanoid!(10)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut child = start_serve(&dir);
+    let address = serving_address(&mut child);
     let mut stream = std::net::TcpStream::connect(address.trim_start_matches("http://")).unwrap();
     write!(
         stream,

@@ -42,6 +42,7 @@ mod sandbox;
 mod schema;
 mod secret_key;
 mod settings;
+mod single_node;
 mod upgrade;
 mod web;
 mod web_security;

@@ -149,7 +149,7 @@ async fn another_key_is_refused_at_start(backend: Backend) {
 
     // A database from before the check value: its sealed secrets decide, and
     // a wrong key is never recorded as the right one.
-    let app = spawn_app_on_with(
+    let mut app = spawn_app_on_with(
         TestDatabase::shared(&database.url),
         crate::helpers::Options {
             secret_key: Some(a.clone()),
@@ -160,7 +160,8 @@ async fn another_key_is_refused_at_start(backend: Backend) {
     let ana = app.new_user().await;
     app.create_instance(&ana, "Antes da verificação", "11 98888-7777")
         .await;
-    drop(app);
+    // Stopped, not only told to stop: SQLite takes one server at a time.
+    assert!(app.stop(Duration::from_secs(15)).await);
     let forget = "DELETE FROM app_setting WHERE key = 'secret_key_check' RETURNING key";
     assert_eq!(rows(&url, forget).await.len(), 1);
     assert_refused_with_the_fix(refusal(&url, &b).await);
