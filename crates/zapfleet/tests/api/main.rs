@@ -33,6 +33,7 @@ mod private_files;
 mod properties;
 mod receipts;
 mod reliability;
+mod reliability_history;
 mod restart;
 mod retention;
 mod sandbox;
