@@ -37,6 +37,10 @@ pub enum AuditAction {
     Backup,
     /// Restored a backup.
     Restore,
+    /// Re-created at the provider an instance the provider had forgotten.
+    InstanceReprovisioned,
+    /// An administrator deleted an account (and its instances at the provider).
+    UserDeleted,
 }
 
 text_enum!(AuditAction, "audit action" {
@@ -54,6 +58,8 @@ text_enum!(AuditAction, "audit action" {
     UserEnabled => "user_enabled",
     Backup => "backup",
     Restore => "restore",
+    InstanceReprovisioned => "instance_reprovisioned",
+    UserDeleted => "user_deleted",
 });
 
 /// Longest user agent kept; the rest is cut (a header can be kilobytes).

@@ -251,5 +251,7 @@ pub fn label(action: AuditAction) -> Msg {
         AuditAction::UserEnabled => Msg::ActionUserEnabled,
         AuditAction::Backup => Msg::ActionBackup,
         AuditAction::Restore => Msg::ActionRestore,
+        AuditAction::InstanceReprovisioned => Msg::ActionInstanceReprovisioned,
+        AuditAction::UserDeleted => Msg::ActionUserDeleted,
     }
 }

@@ -141,6 +141,8 @@ pub async fn send(
     input: SendInput,
 ) -> Result<(MessageRecord, bool), AppError> {
     let instance = super::instances::get(platform, user, id).await?;
+    // Lost at the provider: nothing could send it; say so now.
+    super::provider_lost::refuse(&instance)?;
     let peer = recipient(&input.to)?;
     let (kind, body, media, file_name) = match (input.text, input.media) {
         (Some(text), None) => {

@@ -12,6 +12,7 @@ pub mod forwarding;
 pub mod instances;
 pub mod messages;
 pub mod platform;
+pub mod provider_lost;
 pub mod provisioning;
 pub mod secret_key;
 pub mod settings;

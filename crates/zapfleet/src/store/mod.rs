@@ -16,6 +16,7 @@ mod listing;
 mod messages;
 mod name_keys;
 mod outbox;
+mod provider_lost;
 mod receipts;
 mod restore;
 mod retention;

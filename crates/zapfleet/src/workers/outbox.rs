@@ -11,6 +11,7 @@ use crate::domain::connection::reconnect_delay_ms;
 use crate::domain::{InstanceId, InstanceStatus, Media, MessageId, MessageKind, Timestamp};
 use crate::services::credentials::provider_token;
 use crate::services::messages::{pacing_ms, publish};
+use crate::services::provider_lost;
 use crate::services::platform::{Platform, jitter};
 use crate::store::MessageRecord;
 use tokio::task::JoinSet;
@@ -229,6 +230,18 @@ async fn handle_failure(
     // Stored on the message and logged: one short line, whatever the provider said.
     let text = uazapi::one_line(&error.to_string(), uazapi::MAX_LINE_CHARS);
     tracing::warn!(message = %message.id, error = ?text, attempt = message.attempts + 1, "send failed");
+    // The instance's token unknown (the provider forgot it): fail with the
+    // reason instead of retrying every second until the message expires.
+    if provider_lost::may_be_gone(error)
+        && provider_lost::confirm_and_mark(platform, &message.instance_id, error).await?
+    {
+        platform
+            .store
+            .fail_message(&message.id, provider_lost::LOST_REASON, now)
+            .await?;
+        announce(platform, &message.id).await?;
+        return Ok(());
+    }
     match error {
         ProviderError::Rejected { .. } | ProviderError::NotFound => {
             platform.store.fail_message(&message.id, &text, now).await?;

@@ -31,6 +31,7 @@ mod operations;
 mod pages;
 mod private_files;
 mod properties;
+mod provider_lost;
 mod receipts;
 mod reliability;
 mod reliability_history;

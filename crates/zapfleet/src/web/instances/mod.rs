@@ -24,6 +24,7 @@ pub fn routes() -> Routes<AppState> {
             post(connect::simulate_scan),
         )
         .route("/ui/instances/{id}/disconnect", post(detail::disconnect))
+        .route("/ui/instances/{id}/reprovision", post(detail::reprovision))
         .route("/ui/instances/{id}/delete", post(detail::delete))
         .route("/ui/instances/{id}/config", post(detail::save_settings))
         .route("/instances/{id}", get(detail::page))
@@ -42,6 +43,8 @@ struct Row {
     status_label: &'static str,
     last_connection: Option<String>,
     pending: bool,
+    /// The provider no longer knows it.
+    lost: bool,
     sent: i64,
     received: i64,
 }
@@ -67,7 +70,8 @@ impl Row {
             status: i.status.as_str(),
             status_label: status_label(l, i.status),
             last_connection: i.last_connection.map(|t| t.to_rfc3339()),
-            pending: i.provision_state == ProvisionState::Pending,
+            pending: i.provision_state == ProvisionState::Pending && i.provider_lost_at.is_none(),
+            lost: i.provider_lost_at.is_some(),
             sent: 0,
             received: 0,
         }
