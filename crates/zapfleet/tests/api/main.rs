@@ -32,6 +32,7 @@ mod pages;
 mod private_files;
 mod properties;
 mod provider_lost;
+mod receipt_reconciliation;
 mod receipts;
 mod reliability;
 mod reliability_history;
