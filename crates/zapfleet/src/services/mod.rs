@@ -22,4 +22,5 @@ pub mod status;
 pub mod throttle;
 pub mod tokens;
 pub mod upgrade;
+pub mod user_deletion;
 pub mod webhooks;

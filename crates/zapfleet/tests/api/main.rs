@@ -43,6 +43,7 @@ mod schema;
 mod secret_key;
 mod settings;
 mod upgrade;
+mod user_deletion;
 mod web;
 mod web_security;
 mod webdriver;

@@ -113,6 +113,7 @@ pub const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/backup/jobs/{id}/file", Page(BackupJob)),
     ("GET", "/admin", Admin(Nothing)),
     ("POST", "/admin/users/{id}/disabled", Admin(User)),
+    ("POST", "/admin/users/{id}/delete", Admin(User)),
     ("POST", "/admin/signups", Admin(Nothing)),
 ];
 
