@@ -16,6 +16,7 @@ mod browser;
 mod browser_cleanup;
 mod browser_list;
 mod cli;
+mod disk_full;
 mod concurrency;
 mod connection;
 mod errors;
