@@ -19,6 +19,8 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/sandbox/phone/pair", post(pair))
         .route("/sandbox/instances", get(instances))
         .route("/sandbox/instances/{id}/drop", post(drop_connection))
+        .route("/sandbox/instances/{id}/forget", post(forget))
+        .route("/sandbox/forget", post(forget_everything))
         .route("/sandbox/instances/{id}/incoming", post(incoming))
         .route("/sandbox/instances/{id}/scan", post(scan_from_page))
         .route(
@@ -133,6 +135,22 @@ async fn drop_connection(
         }
         Err(e) => fail(StatusCode::NOT_FOUND, &e.message),
     }
+}
+
+/// The provider forgets one instance, as uazapi does when it loses its data:
+/// no webhook, its token answers 401 from now on, it leaves the admin list.
+async fn forget(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Response {
+    if sandbox.with_world(|w| w.forget(&id)) {
+        Json(json!({"forgotten": 1})).into_response()
+    } else {
+        fail(StatusCode::NOT_FOUND, "no such instance")
+    }
+}
+
+/// A restart without its data: every instance is forgotten.
+async fn forget_everything(State(sandbox): State<Sandbox>) -> Response {
+    let forgotten = sandbox.with_world(|w| w.forget_everything());
+    Json(json!({"forgotten": forgotten})).into_response()
 }
 
 #[derive(Deserialize)]

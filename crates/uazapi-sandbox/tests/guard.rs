@@ -97,6 +97,12 @@ async fn every_control_needs_the_admin_token() {
             format!("/sandbox/instances/{id}/scan"),
             json!({}),
         ),
+        (
+            Method::POST,
+            format!("/sandbox/instances/{id}/forget"),
+            json!({}),
+        ),
+        (Method::POST, "/sandbox/forget".to_owned(), json!({})),
     ];
     for (method, path, body) in controls {
         let anonymous = call(&server, method.clone(), &path, None, body.clone()).await;

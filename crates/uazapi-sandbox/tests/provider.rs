@@ -600,3 +600,44 @@ async fn lost_webhooks_are_lost_and_filters_apply() {
         "API echoes excluded, receipts not subscribed: {next}"
     );
 }
+
+#[tokio::test]
+async fn a_forgotten_instance_is_unknown_to_its_token_and_to_the_admin_list() {
+    let rig = rig().await;
+    let kept = rig.client.create_instance("mantida").await.unwrap();
+    let lost = rig.client.create_instance("esquecida").await.unwrap();
+    let forgot = rig
+        .control(
+            reqwest::Method::POST,
+            &format!("/sandbox/instances/{}/forget", lost.instance.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(forgot.status(), 200);
+    assert_eq!(
+        rig.client.status(&lost.token).await,
+        Err(ProviderError::Unauthorized { status: 401 }),
+        "its token is unknown"
+    );
+    let all = rig.client.list_instances().await.unwrap();
+    assert_eq!(all.len(), 1, "and the list lacks it");
+    assert!(rig.client.status(&kept.token).await.is_ok(), "others stay");
+
+    // A restart without its data.
+    let reset = rig
+        .control(reqwest::Method::POST, "/sandbox/forget", json!({}))
+        .await;
+    assert_eq!(
+        reset.json::<serde_json::Value>().await.unwrap()["forgotten"],
+        1
+    );
+    assert!(rig.client.list_instances().await.unwrap().is_empty());
+    let again = rig
+        .control(
+            reqwest::Method::POST,
+            &format!("/sandbox/instances/{}/forget", kept.instance.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), 404);
+}

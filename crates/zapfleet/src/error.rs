@@ -65,6 +65,10 @@ pub enum AppError {
     /// when it does not answer in time, 502 when it refuses or answers nonsense.
     #[error("provider: {0}")]
     Provider(#[from] uazapi::ProviderError),
+    /// 503: the database's disk is full; nothing was written (retry once
+    /// there is space).
+    #[error("storage full: {0}")]
+    StorageFull(StoreError),
     /// 503: the database cannot be reached right now.
     #[error("database unavailable: {0}")]
     Unavailable(StoreError),
@@ -91,6 +95,10 @@ impl AppError {
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            Self::Conflict {
+                message: Msg::ProviderLostRefused,
+                ..
+            } => (StatusCode::CONFLICT, "provider_lost"),
             Self::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
             Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             Self::TooManyRequests => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
@@ -98,6 +106,7 @@ impl AppError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable"),
+            Self::StorageFull(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage_full"),
             Self::Provider(error) => provider_status(error),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -118,6 +127,7 @@ impl AppError {
             Self::TooManyRequests => Msg::TooManyAttempts,
             Self::UnsupportedMediaType => Msg::UnsupportedMediaType,
             Self::Unavailable(_) => Msg::DatabaseUnavailable,
+            Self::StorageFull(_) => Msg::StorageFull,
             Self::Provider(ProviderError::Timeout) => Msg::ProviderTimeout,
             Self::Provider(error) if error.is_transient() => Msg::ProviderUnavailable,
             Self::Provider(_) => Msg::ProviderFailed,
@@ -170,7 +180,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code: `invalid`, `bad_request`, `unauthenticated`,
     /// `forbidden`, `not_found`, `method_not_allowed`, `conflict`,
-    /// `payload_too_large`, `unsupported_media_type`, `database_unavailable`,
+    /// `payload_too_large`, `unsupported_media_type`, `database_unavailable`, `storage_full`,
     /// `provider_timeout`, `provider_rate_limited`, `provider_unavailable`,
     /// `provider_unauthorized`, `provider_not_found`, `provider_rejected`,
     /// `provider_bad_response`, `internal`.
@@ -253,6 +263,10 @@ impl From<StoreError> for AppError {
                 field: "idempotencyKey",
                 message: Msg::Conflict,
             },
+            error if error.is_storage_full() => {
+                tracing::error!(%error, "the database's disk is full");
+                Self::StorageFull(error)
+            }
             error if error.is_unavailable() => Self::Unavailable(error),
             other => Self::Internal(other.into()),
         }

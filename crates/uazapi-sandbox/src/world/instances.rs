@@ -109,6 +109,24 @@ impl World {
         Ok(())
     }
 
+    /// Forgets one instance with no trace (no webhook, no record): what a
+    /// provider restarted without its data does. `false` if there is none.
+    pub fn forget(&mut self, id: &str) -> bool {
+        let Some(gone) = self.instances.remove(id) else {
+            return false;
+        };
+        self.acks.retain(|a| a.token != gone.token);
+        true
+    }
+
+    /// Forgets every instance; how many there were.
+    pub fn forget_everything(&mut self) -> usize {
+        let count = self.instances.len();
+        self.instances.clear();
+        self.acks.clear();
+        count
+    }
+
     /// `/instance/updateInstanceName`.
     pub fn rename(&mut self, token: &str, name: &str) -> Result<Value, ApiError> {
         let id = self.id_of_token(token)?;

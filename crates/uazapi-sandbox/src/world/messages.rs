@@ -127,9 +127,18 @@ impl World {
         self.acks = later;
         let mut notices = Vec::new();
         for ack in due {
-            let Some(instance) = self.instances.values().find(|i| i.token == ack.token) else {
+            let Some(instance) = self.instances.values_mut().find(|i| i.token == ack.token) else {
                 continue;
             };
+            // `/message/find` tells the receipt too, even when its webhook is lost.
+            if let Some(sent) = instance
+                .sent_messages
+                .iter_mut()
+                .find(|m| m["messageid"] == ack.messageid.as_str())
+                && sent["status"] != "Read"
+            {
+                sent["status"] = json!(ack.state);
+            }
             notices.push(instance.receipt_notice(&ack.chatid, &ack.messageid, ack.state, now_ms));
         }
         notices

@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(connect))
         .routes(routes!(reconnect))
         .routes(routes!(disconnect))
+        .routes(routes!(reprovision))
         .routes(routes!(status))
         .routes(routes!(get_config, put_config))
 }
@@ -187,6 +188,30 @@ async fn disconnect(
     let instance =
         connection::disconnect(&state.platform, &user.user_id, &InstanceId::from_raw(id)).await?;
     Ok(Json(ConnectionView::of(instance, Vec::new()).into()))
+}
+
+/// Re-create at the provider an instance it no longer knows
+/// (`provisioning.state` `lost`): same id, name and settings, a new provider
+/// instance; connect it again afterwards. `409` when it is not lost.
+#[utoipa::path(post, path = "/instances/{id}/reprovision", tag = "connection",
+    params(("id" = String, Path, description = "Instance id")), security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Created at the provider again (or pending, retried in the background)", body = InstanceBody),
+        (status = 404, description = "No such instance of yours", body = ErrorBody),
+        (status = 409, description = "The instance is not lost at the provider", body = ErrorBody),
+    ))]
+async fn reprovision(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<InstanceBody>, AppError> {
+    let instance = crate::services::provider_lost::reprovision(
+        &state.platform,
+        &user.user_id,
+        &InstanceId::from_raw(id),
+    )
+    .await?;
+    Ok(Json(instance.into()))
 }
 
 /// Status, the login in progress and the last 50 status changes.

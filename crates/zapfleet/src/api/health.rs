@@ -40,25 +40,31 @@ async fn healthz() -> Json<Health> {
     })
 }
 
-/// The process can serve: the database answers.
+/// The process can serve: the database answers and can write (`reason`
+/// `storage full` when its disk is full).
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
-    match tokio::time::timeout(READY_TIMEOUT, state.platform.database_ready()).await {
-        Ok(true) => (
+    match tokio::time::timeout(READY_TIMEOUT, state.platform.database_readiness()).await {
+        Ok(Ok(())) => (
             StatusCode::OK,
             Json(Health {
                 status: "ready",
                 reason: None,
             }),
         ),
-        Ok(false) => {
-            tracing::warn!("not ready: the database does not answer");
+        Ok(Err(error)) => {
+            let reason = if error.is_storage_full() {
+                "storage full"
+            } else {
+                "database"
+            };
+            tracing::warn!(%error, reason, "not ready: the database cannot write");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(Health {
                     status: "unavailable",
-                    reason: Some("database".into()),
+                    reason: Some(reason.into()),
                 }),
             )
         }

@@ -60,10 +60,27 @@ pub struct InstanceBody {
 /// Where the instance stands at the provider.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Provisioning {
-    /// `pending` (retried in the background) or `ready`.
-    pub state: ProvisionState,
-    /// Why the last attempt failed, while pending.
+    /// `pending` (retried in the background), `ready`, or `lost` (the
+    /// provider no longer knows it: sends and connects answer `409`
+    /// `provider_lost`; `POST …/reprovision` creates it there again).
+    pub state: ProvisioningState,
+    /// Why the last attempt failed while pending, or why it is lost.
     pub error: Option<String>,
+    /// Since when it is lost at the provider (RFC 3339).
+    #[serde(rename = "lostAt", skip_serializing_if = "Option::is_none")]
+    pub lost_at: Option<String>,
+}
+
+/// Where the instance stands at the provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProvisioningState {
+    /// Being created there (retried in the background).
+    Pending,
+    /// Created there.
+    Ready,
+    /// The provider no longer knows it.
+    Lost,
 }
 
 impl From<Instance> for InstanceBody {
@@ -80,9 +97,20 @@ impl From<Instance> for InstanceBody {
             last_connection: i.last_connection.map(|t| t.to_rfc3339()),
             config: SettingsView::from(&i.settings),
             profile_name: i.profile_name,
-            provisioning: Provisioning {
-                state: i.provision_state,
-                error: i.provision_error,
+            provisioning: match (i.provider_lost_at, i.provision_state) {
+                (Some(at), _) => Provisioning {
+                    state: ProvisioningState::Lost,
+                    error: Some(crate::services::provider_lost::LOST_REASON.to_owned()),
+                    lost_at: Some(at.to_rfc3339()),
+                },
+                (None, state) => Provisioning {
+                    state: match state {
+                        ProvisionState::Pending => ProvisioningState::Pending,
+                        ProvisionState::Ready => ProvisioningState::Ready,
+                    },
+                    error: i.provision_error,
+                    lost_at: None,
+                },
             },
         }
     }

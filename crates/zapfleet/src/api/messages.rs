@@ -101,6 +101,9 @@ pub struct MessageBody {
     pub delivered_at: Option<String>,
     /// When it was read.
     pub read_at: Option<String>,
+    /// The provider's own time for it, for diagnosis only (our dates above
+    /// come from our clock: the provider's may be off).
+    pub provider_at: Option<String>,
 }
 
 fn time(t: Option<Timestamp>) -> Option<String> {
@@ -131,6 +134,7 @@ impl From<MessageRecord> for MessageBody {
             sent_at: time(m.sent_at),
             delivered_at: time(m.delivered_at),
             read_at: time(m.read_at),
+            provider_at: time(m.provider_at),
         }
     }
 }

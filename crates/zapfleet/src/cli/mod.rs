@@ -5,7 +5,7 @@ mod backup;
 mod rekey;
 
 use crate::config::Config;
-use crate::services::{accounts, tokens};
+use crate::services::{accounts, tokens, user_deletion};
 use crate::startup::{Application, command_platform, shutdown_signal};
 use crate::telemetry;
 use anyhow::Context;
@@ -103,6 +103,14 @@ pub enum UserCommand {
     },
     /// List accounts.
     List,
+    /// Delete an account: its instances are logged out and deleted at the
+    /// provider (owed and retried by `serve` when the provider is down), its
+    /// sessions and tokens end.
+    Delete {
+        /// E-mail of the account.
+        #[arg(long)]
+        email: String,
+    },
     /// Set a new password.
     ResetPassword {
         /// E-mail of the account.
@@ -273,6 +281,12 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
                     user.created_at.to_rfc3339()
                 );
             }
+        }
+        UserCommand::Delete { email } => {
+            let deleted = user_deletion::delete_by_email(&platform, &email)
+                .await
+                .map_err(user_error(&email))?;
+            eprintln!("deleted {email} and its {} instance(s)", deleted.instances);
         }
         UserCommand::ResetPassword { email, password } => {
             let password = read_password(password)?;

@@ -43,7 +43,9 @@ pub enum AuditAction {
     SessionsEnded,
     /// Changed their time zone.
     TimeZoneChanged,
-    /// An administrator deleted an account.
+    /// Re-created at the provider an instance the provider had forgotten.
+    InstanceReprovisioned,
+    /// An administrator deleted an account (and its instances at the provider).
     UserDeleted,
 }
 
@@ -65,6 +67,7 @@ text_enum!(AuditAction, "audit action" {
     PasswordChanged => "password_changed",
     SessionsEnded => "sessions_ended",
     TimeZoneChanged => "time_zone_changed",
+    InstanceReprovisioned => "instance_reprovisioned",
     UserDeleted => "user_deleted",
 });
 

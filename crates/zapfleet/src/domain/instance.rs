@@ -38,6 +38,10 @@ pub struct Instance {
     pub logged_out: bool,
     /// The login in progress while connecting.
     pub login: Option<Login>,
+    /// Since when the provider no longer knows it (its token answers 401/404
+    /// and the admin list lacks it): sends fail, polls back off, and the user
+    /// may re-create it at the provider.
+    pub provider_lost_at: Option<Timestamp>,
 }
 
 impl Instance {

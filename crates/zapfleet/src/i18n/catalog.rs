@@ -295,6 +295,16 @@ catalog! {
     // Search and listing.
 
     // Reliability: provider faults, storage, user deletion.
+    ActionInstanceReprovisioned => "Recriou instância no provedor", "Re-created an instance at the provider";
+    ProviderLostBadge => "perdida no provedor", "lost at the provider";
+    ProviderLostExplained => "O provedor não conhece mais esta instância (ele pode ter sido reiniciado sem os dados). Os envios falham até você recriá-la; o nome, as configurações e o histórico ficam.", "The provider no longer knows this instance (it may have been restarted without its data). Sends fail until you re-create it; its name, settings and history stay.";
+    ProviderLostReprovision => "Recriar no provedor", "Re-create at the provider";
+    ProviderLostRefused => "O provedor não conhece mais esta instância. Recrie-a no provedor antes de conectar ou enviar.", "The provider no longer knows this instance. Re-create it at the provider before connecting or sending.";
+    ProviderNotLost => "Esta instância não está perdida no provedor.", "This instance is not lost at the provider.";
+    CannotDeleteYourself => "Você não pode excluir a sua própria conta.", "You cannot delete your own account.";
+    DeleteUser => "Excluir", "Delete";
+    ConfirmDeleteUser => "Excluir esta conta? As instâncias dela serão desconectadas e apagadas no provedor, e as sessões e tokens deixam de valer. Não dá para desfazer.", "Delete this account? Its instances will be logged out and deleted at the provider, and its sessions and tokens stop working. This cannot be undone.";
+    StorageFull => "O disco do servidor está cheio: nada foi salvo. Tente de novo quando houver espaço.", "The server's disk is full: nothing was saved. Try again once there is space.";
 
     // Screens: instance editing, messages, forward webhooks, bulk actions.
 

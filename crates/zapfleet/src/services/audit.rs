@@ -254,6 +254,7 @@ pub fn label(action: AuditAction) -> Msg {
         AuditAction::PasswordChanged => Msg::ActionPasswordChanged,
         AuditAction::SessionsEnded => Msg::ActionSessionsEnded,
         AuditAction::TimeZoneChanged => Msg::ActionTimeZoneChanged,
+        AuditAction::InstanceReprovisioned => Msg::ActionInstanceReprovisioned,
         AuditAction::UserDeleted => Msg::ActionUserDeleted,
     }
 }

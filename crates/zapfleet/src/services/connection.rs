@@ -81,6 +81,7 @@ pub async fn connect(
     method: LoginMethod,
 ) -> Result<Instance, AppError> {
     let instance = super::instances::get(platform, user, id).await?;
+    super::provider_lost::refuse(&instance)?;
     if !instance
         .status
         .can_become(InstanceStatus::Connecting, Cause::ConnectRequested)
@@ -101,7 +102,16 @@ pub async fn connect(
     let token = token_for(platform, &instance).await?;
     // The user asked: a logout no longer holds back reconnection.
     platform.store.set_logged_out(id, false).await?;
-    let answer = platform.provider.connect(&token, connect_method).await?;
+    let answer = match platform.provider.connect(&token, connect_method).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            if super::provider_lost::confirm_and_mark(platform, id, &error).await? {
+                let lost = super::instances::get(platform, user, id).await?;
+                super::provider_lost::refuse(&lost)?;
+            }
+            return Err(error.into());
+        }
+    };
     let report = report(
         answer.status,
         "connect requested by the user",
@@ -155,7 +165,9 @@ pub async fn disconnect(
     super::instances::get(platform, user, id).await
 }
 
-/// Asks the provider for the current state (a poll).
+/// Asks the provider for the current state (a poll). An instance the
+/// provider no longer knows is marked lost, and the answer is the
+/// `provider_lost` conflict (see [`super::provider_lost::is_lost`]).
 pub async fn refresh(
     platform: &Platform,
     id: &InstanceId,
@@ -165,7 +177,16 @@ pub async fn refresh(
         return Ok(InstanceStatus::Disconnected);
     };
     let token = token_for(platform, &instance).await?;
-    let found = platform.provider.status(&token).await?.instance;
+    let found = match platform.provider.status(&token).await {
+        Ok(answer) => answer.instance,
+        Err(error) => {
+            if super::provider_lost::confirm_and_mark(platform, id, &error).await? {
+                return Err(super::provider_lost::lost_error());
+            }
+            return Err(error.into());
+        }
+    };
+    super::provider_lost::known_again(platform, &instance).await?;
     let mut report = report(
         found.status,
         &found.last_disconnect_reason,
@@ -191,6 +212,7 @@ pub async fn reconnect_attempt(
     if instance.status != InstanceStatus::Disconnected
         || instance.logged_out
         || !instance.settings.auto_reconnect
+        || instance.provider_lost_at.is_some()
     {
         platform.store.schedule_reconnect(id, 0, None).await?;
         return Ok(());
@@ -219,6 +241,12 @@ pub async fn reconnect_attempt(
             apply(platform, id, &report, StatusSource::Reconnect).await
         }
         Err(error) => {
+            if let AppError::Provider(provider) = &error
+                && super::provider_lost::confirm_and_mark(platform, id, provider).await?
+            {
+                // Lost: no more automatic attempts (marking cancelled them).
+                return Err(error);
+            }
             let next = attempt + 1;
             let at = platform.now().plus_millis(reconnect_delay_ms(
                 u32::try_from(next).unwrap_or(u32::MAX),
@@ -248,6 +276,7 @@ pub async fn reconcile(platform: &Platform) -> Result<usize, AppError> {
                     .find(|r| Some(&r.id) == link.provider_id.as_ref())
                 else {
                     tracing::warn!(instance = %link.instance_id, "instance missing at the provider");
+                    super::provider_lost::mark(platform, &link.instance_id).await?;
                     continue;
                 };
                 let reason = if found.last_disconnect_reason.is_empty() {

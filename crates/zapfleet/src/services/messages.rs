@@ -5,7 +5,7 @@ use super::platform::{Platform, jitter};
 use super::ssrf::{UrlRefusal, check_media_url};
 use crate::domain::{
     Direction, EventKind, Instance, InstanceId, InstanceStatus, MessageKind, MessageStatus, Phone,
-    Receipt, UserId,
+    Receipt, Timestamp, UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -141,6 +141,8 @@ pub async fn send(
     input: SendInput,
 ) -> Result<(MessageRecord, bool), AppError> {
     let instance = super::instances::get(platform, user, id).await?;
+    // Lost at the provider: nothing could send it; say so now.
+    super::provider_lost::refuse(&instance)?;
     let peer = recipient(&input.to)?;
     let (kind, body, media, file_name) = match (input.text, input.media) {
         (Some(text), None) => {
@@ -272,20 +274,24 @@ pub async fn incoming(
         .map(|p| p.split('@').next().unwrap_or_default().to_owned())
         .unwrap_or_default();
     // Our clock, not the provider's: a provider clock days ahead gave received
-    // messages future dates and counted them on the wrong day.
+    // messages future dates and counted them on the wrong day. The provider's
+    // time is kept beside ours, for diagnosis only.
     let at = platform.now();
-    if let Some(provider_ms) = message.timestamp_ms {
-        tracing::debug!(
-            skew_ms = provider_ms - at.millis(),
-            "incoming message: provider time beside ours"
-        );
-    }
+    let provider_at = message.timestamp_ms.map(Timestamp::from_millis);
     let body = keep_text
         .then_some(message.text.as_str())
         .filter(|t| !t.is_empty());
     if platform
         .store
-        .record_incoming(&instance.id, &message.messageid, &peer, kind, body, at)
+        .record_incoming(
+            &instance.id,
+            &message.messageid,
+            &peer,
+            kind,
+            body,
+            at,
+            provider_at,
+        )
         .await?
     {
         platform.events.publish(

@@ -103,9 +103,11 @@ impl Platform {
         format!("{}/api/webhooks/uazapi/{secret}", self.public_url)
     }
 
-    /// Whether the database answers (readiness).
-    pub async fn database_ready(&self) -> bool {
-        self.store.ping().await.is_ok()
+    /// Whether the database answers and can write (a full disk answers
+    /// reads but not writes), and if not, why.
+    pub async fn database_readiness(&self) -> Result<(), crate::store::StoreError> {
+        self.store.ping().await?;
+        self.store.write_probe(self.now()).await
     }
 }
 

@@ -109,6 +109,20 @@ impl From<sqlx::Error> for StoreError {
 }
 
 impl StoreError {
+    /// Whether the database's disk is full: SQLite's `SQLITE_FULL` (13, also
+    /// as the primary code of an extended one), PostgreSQL's `disk_full`
+    /// (53100). Nothing was written; it works again once there is space.
+    pub fn is_storage_full(&self) -> bool {
+        let Self::Database(sqlx::Error::Database(db)) = self else {
+            return false;
+        };
+        let code = db.code().unwrap_or_default();
+        let sqlite_full = code
+            .parse::<i64>()
+            .is_ok_and(|extended| extended & 0xff == 13);
+        sqlite_full || code == "53100" || db.message().contains("database or disk is full")
+    }
+
     /// Whether the database could not be reached (rather than refusing).
     pub fn is_unavailable(&self) -> bool {
         matches!(

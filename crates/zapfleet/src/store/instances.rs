@@ -11,12 +11,12 @@ use sqlx::types::Json;
 
 pub(super) const COLUMNS: &str = r#"i.id, i.name, i.phone, i.status, i."userId", i."instanceKey", i."createdAt", i."updatedAt",
     i."lastConnection", i.config, i."provisionState", i."provisionError", i."profileName", i."loggedOut",
-    i."loginMethod", i."loginCode", i."loginExpiresAt""#;
+    i."loginMethod", i."loginCode", i."loginExpiresAt", i."providerLostAt""#;
 
 /// [`COLUMNS`] for a `RETURNING` clause (SQLite takes no table alias there).
 const RETURNING: &str = r#"id, name, phone, status, "userId", "instanceKey", "createdAt", "updatedAt",
     "lastConnection", config, "provisionState", "provisionError", "profileName", "loggedOut",
-    "loginMethod", "loginCode", "loginExpiresAt""#;
+    "loginMethod", "loginCode", "loginExpiresAt", "providerLostAt""#;
 
 #[derive(sqlx::FromRow)]
 #[sqlx(rename_all = "camelCase")]
@@ -38,6 +38,7 @@ pub(super) struct InstanceRow {
     login_method: Option<LoginMethod>,
     login_code: Option<String>,
     login_expires_at: Option<Timestamp>,
+    provider_lost_at: Option<Timestamp>,
 }
 
 impl From<InstanceRow> for Instance {
@@ -66,6 +67,7 @@ impl From<InstanceRow> for Instance {
             profile_name: row.profile_name,
             logged_out: row.logged_out,
             login,
+            provider_lost_at: row.provider_lost_at,
         }
     }
 }

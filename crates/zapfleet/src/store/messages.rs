@@ -49,6 +49,10 @@ pub struct MessageRecord {
     pub delivered_at: Option<Timestamp>,
     /// When it was read.
     pub read_at: Option<Timestamp>,
+    /// The provider's own time for it (its send answer, its lookup, or the
+    /// incoming message), kept for diagnosis only: never used for our dates
+    /// or counters (its clock may be off by days).
+    pub provider_at: Option<Timestamp>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -74,6 +78,7 @@ pub(super) struct MessageRow {
     sent_at: Option<Timestamp>,
     delivered_at: Option<Timestamp>,
     read_at: Option<Timestamp>,
+    provider_at: Option<Timestamp>,
 }
 
 impl From<MessageRow> for MessageRecord {
@@ -103,6 +108,7 @@ impl From<MessageRow> for MessageRecord {
             sent_at: row.sent_at,
             delivered_at: row.delivered_at,
             read_at: row.read_at,
+            provider_at: row.provider_at,
         }
     }
 }
@@ -111,7 +117,7 @@ impl From<MessageRow> for MessageRecord {
 pub(super) const SELECT: &str = r#"SELECT m.id, m."instanceId", m.direction, m.peer, m.kind, m.body, m."mediaUrl",
     (SELECT f.bytes FROM message_media f WHERE f."messageId" = m.id) AS "uploadBytes", m."fileName", m.status,
     m."providerMessageId", m."idempotencyKey", m.attempts, m."nextAttemptAt", m."expiresAt", m.error, m."createdAt",
-    m."sentAt", m."deliveredAt", m."readAt"
+    m."sentAt", m."deliveredAt", m."readAt", m."providerAt"
     FROM message m"#;
 
 /// The file of a message to queue.

@@ -17,6 +17,8 @@ mod messages;
 mod name_keys;
 mod outbox;
 mod profile;
+mod provider_lost;
+mod receipt_checks;
 mod receipts;
 mod restore;
 mod retention;
@@ -40,6 +42,7 @@ pub use instances::{InstanceChanges, NewInstance};
 pub use links::ProviderLink;
 pub use listing::{InstancePage, InstanceQuery, Pagination};
 pub use messages::{MessageFilter, MessageRecord, NewMedia, NewMessage};
+pub use receipt_checks::ReceiptCheck;
 pub use restore::{Restore, RestoredInstance};
 pub use retention::{Purged, Retention};
 pub use sealed::{Resealed, SealedPlace};
@@ -99,6 +102,28 @@ pub struct Store {
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// A pooled SQLite connection goes back clean: one left inside a
+/// transaction (a COMMIT that failed on a full disk leaves SQLite's
+/// transaction open while the caller has moved on) is rolled back, and one
+/// that cannot even do that is discarded. Before, such a connection held the
+/// write lock for good: every write failed with "database is locked" after
+/// space came back, until a restart.
+async fn release_clean(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    match sqlx::query("ROLLBACK").execute(&mut *conn).await {
+        Ok(_) => {
+            tracing::warn!("a pooled connection was left inside a transaction: rolled back");
+            Ok(true)
+        }
+        Err(sqlx::Error::Database(e)) if e.message().contains("no transaction is active") => {
+            Ok(true)
+        }
+        Err(error) => {
+            tracing::warn!(%error, "a pooled connection is discarded");
+            Ok(false)
+        }
+    }
+}
+
 /// Writers wait this long for SQLite's lock before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -122,6 +147,7 @@ impl Store {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(15))
+                    .after_release(|conn, _| Box::pin(release_clean(conn)))
                     .connect_with(options)
                     .await?;
                 // The first connection made the -wal and -shm files.
@@ -162,6 +188,20 @@ impl Store {
     /// A cheap round trip, for readiness checks.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let _: (i32,) = self.fetch_one(Sql::new("SELECT 1")).await?;
+        Ok(())
+    }
+
+    /// Whether the database can write: commits a one-row change (a full disk
+    /// answers reads but refuses this), for readiness checks.
+    pub async fn write_probe(&self, now: crate::domain::Timestamp) -> Result<(), StoreError> {
+        self.execute(
+            Sql::new(
+                "INSERT INTO app_setting (key, value) VALUES ('ready_probe', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(now.to_rfc3339()),
+        )
+        .await?;
         Ok(())
     }
 
@@ -261,6 +301,7 @@ pub fn sqlite_path(url: &str) -> Option<&Path> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sqlx::ConnectOptions;
 
     #[test]
     fn reads_the_sqlite_path_from_urls() {
@@ -282,5 +323,54 @@ mod tests {
             Backend::from_url("postgresql://x").unwrap(),
             Backend::Postgres
         );
+    }
+
+    /// A connection that goes back to the pool inside a write transaction
+    /// (as after a COMMIT that failed on a full disk) must not hold SQLite's
+    /// write lock for good: before, every later write failed with "database
+    /// is locked".
+    #[tokio::test]
+    async fn a_connection_left_in_a_transaction_is_rolled_back_on_release() {
+        let dir = std::env::temp_dir().join(format!(
+            "zapfleet-release-{:x}",
+            u64::from_le_bytes(crate::crypto::random_bytes::<8>())
+        ));
+        let url = format!("sqlite://{}", dir.join("z.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        store.migrate().await.unwrap();
+        let Pool::Sqlite(pool) = &store.pool else {
+            unreachable!()
+        };
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO app_setting (key, value) VALUES ('left', 'open')")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        // Another writer (its own connection, not the pool's) gets the lock
+        // within its busy timeout, and the abandoned write is gone.
+        let mut other = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .busy_timeout(Duration::from_secs(5))
+            .connect()
+            .await
+            .unwrap();
+        let written = sqlx::query("INSERT INTO app_setting (key, value) VALUES ('other', 'ok')")
+            .execute(&mut other)
+            .await;
+        assert!(written.is_ok(), "{written:?}");
+        let left: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM app_setting WHERE key = 'left'")
+                .fetch_optional(&mut other)
+                .await
+                .unwrap();
+        assert_eq!(left, None, "rolled back");
+        drop(other);
+        store.close().await;
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

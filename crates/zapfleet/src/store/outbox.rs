@@ -94,19 +94,22 @@ impl Store {
         id: &MessageId,
         provider_id: &str,
         at: Timestamp,
+        provider_at: Option<Timestamp>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let moved: Option<(InstanceId,)> = tx
             .fetch_optional(
                 Sql::new(
-                    r#"UPDATE message SET status = $1, "providerMessageId" = $2, "sentAt" = $3, "updatedAt" = $3, error = NULL
+                    r#"UPDATE message SET status = $1, "providerMessageId" = $2, "sentAt" = $3, "updatedAt" = $3, error = NULL,
+                           "providerAt" = $6
                        WHERE id = $4 AND status = $5 RETURNING "instanceId""#,
                 )
                 .bind(MessageStatus::Sent)
                 .bind(provider_id)
                 .bind(at)
                 .bind(id)
-                .bind(MessageStatus::Sending),
+                .bind(MessageStatus::Sending)
+                .bind(provider_at),
             )
             .await?;
         let Some((instance,)) = moved else {

@@ -172,16 +172,17 @@ impl Store {
         kind: MessageKind,
         body: Option<&str>,
         at: Timestamp,
+        provider_at: Option<Timestamp>,
     ) -> Result<bool, StoreError> {
         let insert = self.dialect(
             r#"INSERT INTO message (id, "instanceId", direction, peer, kind, body, status, "providerMessageId",
-                   "createdAt", "updatedAt", "nextAttemptAt", seq)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9,
+                   "createdAt", "updatedAt", "nextAttemptAt", "providerAt", seq)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10,
                    (SELECT COALESCE(MAX(seq), 0) + 1 FROM message WHERE "instanceId" = $2))
                ON CONFLICT ("instanceId", "providerMessageId") DO NOTHING"#,
             r#"INSERT INTO message (id, "instanceId", direction, peer, kind, body, status, "providerMessageId",
-                   "createdAt", "updatedAt", "nextAttemptAt")
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9)
+                   "createdAt", "updatedAt", "nextAttemptAt", "providerAt")
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9, $10)
                ON CONFLICT ("instanceId", "providerMessageId") DO NOTHING"#,
         );
         let mut tx = self.begin().await?;
@@ -196,7 +197,8 @@ impl Store {
                     .bind(body)
                     .bind(MessageStatus::Received)
                     .bind(provider_id)
-                    .bind(at),
+                    .bind(at)
+                    .bind(provider_at),
             )
             .await?
             == 1;

@@ -322,8 +322,9 @@ impl Restore {
             .tx
             .execute(
                 Sql::new(
-                    r#"INSERT INTO instance_daily_stats ("instanceId", day, sent, received, failed, delivered, "read",
-                           disconnections, "connectedMs") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    r#"INSERT INTO instance_daily_stats ("instanceId", "userId", day, sent, received, failed,
+                           delivered, "read", disconnections, "connectedMs")
+                       SELECT id, "userId", $2, $3, $4, $5, $6, $7, $8, $9 FROM whatsapp_instance WHERE id = $1
                        ON CONFLICT DO NOTHING"#,
                 )
                 .bind(instance)

@@ -69,7 +69,7 @@ impl Store {
                    JOIN whatsapp_instance i ON i.id = s."instanceId"
                    JOIN "user" u ON u.id = i."userId"
                    WHERE s."nextReconnectAt" <= $1 AND i.status = $2 AND i."loggedOut" = $3
-                     AND u.disabled = $3
+                     AND u.disabled = $3 AND i."providerLostAt" IS NULL
                    ORDER BY s."nextReconnectAt", s."instanceId" LIMIT $4"#,
             )
             .bind(now)

@@ -41,7 +41,9 @@ impl Counter {
 }
 
 /// Adds `n` to a daily counter, inside the caller's transaction, on the day
-/// `at` falls on in the owner's time zone.
+/// `at` falls on in the owner's time zone. The row names the instance's user
+/// too: it outlives the instance (a user's totals for past days do not drop
+/// when an instance is deleted).
 pub(super) async fn bump(
     tx: &mut Tx,
     instance: &InstanceId,
@@ -53,7 +55,8 @@ pub(super) async fn bump(
     let column = counter.column();
     tx.execute(
         Sql::new(format!(
-            r#"INSERT INTO instance_daily_stats ("instanceId", day, {column}) VALUES ($1, $2, $3)
+            r#"INSERT INTO instance_daily_stats ("instanceId", "userId", day, {column})
+               SELECT id, "userId", $2, $3 FROM whatsapp_instance WHERE id = $1
                ON CONFLICT ("instanceId", day) DO UPDATE SET {column} = instance_daily_stats.{column} + excluded.{column}"#
         ))
         .bind(instance)
@@ -117,8 +120,9 @@ impl Store {
         Ok(rows.into_iter().map(|(id, s, r)| (id, (s, r))).collect())
     }
 
-    /// Daily statistics of one of the user's instances (or of all, with `None`),
-    /// for days in `[from, to]`, oldest first; days without activity are absent.
+    /// Daily statistics of one of the user's instances (or of all, with `None`,
+    /// deleted instances included), for days in `[from, to]`, oldest first;
+    /// days without activity are absent.
     pub async fn daily_stats(
         &self,
         user: &UserId,
@@ -136,8 +140,8 @@ impl Store {
                       CAST(SUM(s.failed) AS BIGINT) AS failed, CAST(SUM(s.delivered) AS BIGINT) AS delivered,
                       CAST(SUM(s."read") AS BIGINT) AS "read", CAST(SUM(s.disconnections) AS BIGINT) AS disconnections,
                       CAST(SUM(s."connectedMs") AS BIGINT) AS "connectedMs"
-               FROM instance_daily_stats s JOIN whatsapp_instance i ON i.id = s."instanceId"
-               WHERE i."userId" = $1 AND s.day >= $2 AND s.day <= $3 {only}
+               FROM instance_daily_stats s
+               WHERE s."userId" = $1 AND s.day >= $2 AND s.day <= $3 {only}
                GROUP BY s.day ORDER BY s.day"#
         ))
         .bind(user)

@@ -2,7 +2,7 @@
 
 use super::sql::Sql;
 use super::{Store, StoreError};
-use crate::domain::{Email, Timestamp, UserId};
+use crate::domain::{Email, InstanceId, Timestamp, UserId};
 use crate::i18n::Locale;
 
 /// A stored account.
@@ -242,5 +242,25 @@ impl Store {
         )
         .await?;
         Ok(())
+    }
+
+    /// The ids of every instance of an account.
+    pub async fn user_instance_ids(&self, user: &UserId) -> Result<Vec<InstanceId>, StoreError> {
+        let rows: Vec<(InstanceId,)> = self
+            .fetch_all(
+                Sql::new(r#"SELECT id FROM whatsapp_instance WHERE "userId" = $1 ORDER BY id"#)
+                    .bind(user),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Deletes an account and, by cascade, everything that is its own
+    /// (sessions, tokens, webhooks, instances, statistics). Whether it existed.
+    pub async fn delete_user(&self, user: &UserId) -> Result<bool, StoreError> {
+        let deleted = self
+            .execute(Sql::new(r#"DELETE FROM "user" WHERE id = $1"#).bind(user))
+            .await?;
+        Ok(deleted == 1)
     }
 }

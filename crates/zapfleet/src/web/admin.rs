@@ -7,7 +7,7 @@ use crate::domain::{TokenId, UserId};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::routes::Routes;
-use crate::services::{accounts, tokens};
+use crate::services::{accounts, tokens, user_deletion};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -23,6 +23,7 @@ pub fn routes() -> Routes<AppState> {
         .route("/tokens/{id}/revoke", post(revoke_token))
         .route("/admin", get(admin_page))
         .route("/admin/users/{id}/disabled", post(set_disabled))
+        .route("/admin/users/{id}/delete", post(delete_user))
         .route("/admin/signups", post(set_signups))
 }
 
@@ -203,6 +204,22 @@ async fn set_disabled(
         form.value == "true",
     )
     .await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+/// Deletes an account (the page asked for confirmation): its instances are
+/// logged out and deleted at the provider too.
+async fn delete_user(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    signed.visitor.check_csrf(Some(&form._csrf))?;
+    if !signed.user.is_admin {
+        return Ok(forbidden(&state, &signed));
+    }
+    user_deletion::delete_by_admin(&state.platform, &signed.user, &UserId::from_raw(id)).await?;
     Ok(Redirect::to("/admin").into_response())
 }
 

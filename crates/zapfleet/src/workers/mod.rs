@@ -6,6 +6,7 @@ pub mod forwarder;
 pub mod outbox;
 pub mod poller;
 pub mod provisioner;
+pub mod receipts;
 pub mod reconnector;
 pub mod retention;
 
@@ -98,6 +99,13 @@ pub fn spawn_all(
             |p| async move { forwarder::try_execute_task(&p).await },
         )),
         tokio::spawn(forwarder::run_fan_out(platform.clone(), shutdown.clone())),
+        tokio::spawn(run_until_stopped(
+            "receipts",
+            platform.clone(),
+            receipts::EVERY,
+            shutdown.clone(),
+            |p| async move { receipts::try_execute_task(&p).await },
+        )),
         tokio::spawn(run_until_stopped(
             "backups",
             platform.clone(),

@@ -12,6 +12,7 @@ use crate::domain::{InstanceId, InstanceStatus, Media, MessageId, MessageKind, T
 use crate::services::credentials::provider_token;
 use crate::services::messages::{pacing_ms, publish};
 use crate::services::platform::{Platform, jitter};
+use crate::services::provider_lost;
 use crate::store::MessageRecord;
 use tokio::task::JoinSet;
 use uazapi::{MediaKind, ProviderError, SendMedia, SendText};
@@ -120,8 +121,9 @@ async fn send_for(platform: &Platform, instance_id: &InstanceId) -> anyhow::Resu
             break;
         }
         match deliver(platform, &token, &message).await {
-            Ok(provider_id) => {
-                record_sent(platform, &message, &provider_id, platform.now()).await?;
+            Ok(answer) => {
+                let provider_at = answer.timestamp_ms.map(Timestamp::from_millis);
+                record_sent(platform, &message, &answer.messageid, provider_at).await?;
                 sent += 1;
                 let pause = pacing_ms(&instance);
                 platform
@@ -141,16 +143,17 @@ async fn send_for(platform: &Platform, instance_id: &InstanceId) -> anyhow::Resu
     Ok(sent)
 }
 
-/// Records an accepted send (with the receipts that came before we could).
+/// Records an accepted send (with the receipts that came before we could),
+/// dated now by our clock; the provider's time is kept beside it.
 async fn record_sent(
     platform: &Platform,
     message: &MessageRecord,
     provider_id: &str,
-    at: Timestamp,
+    provider_at: Option<Timestamp>,
 ) -> anyhow::Result<()> {
     if platform
         .store
-        .mark_sent(&message.id, provider_id, at)
+        .mark_sent(&message.id, provider_id, platform.now(), provider_at)
         .await?
     {
         announce(platform, &message.id).await?;
@@ -162,7 +165,7 @@ async fn deliver(
     platform: &Platform,
     token: &str,
     message: &MessageRecord,
-) -> Result<String, ProviderError> {
+) -> Result<uazapi::MessageSent, ProviderError> {
     let body = message.body.as_deref().unwrap_or_default();
     let file = match &message.media {
         Some(Media::Url(url)) => Some(url.clone()),
@@ -213,7 +216,7 @@ async fn deliver(
             platform.provider.send_media(token, media).await?
         }
     };
-    Ok(sent.messageid)
+    Ok(sent)
 }
 
 /// What a failed send means: refused (fail), not processed (queue again), or
@@ -227,6 +230,18 @@ async fn handle_failure(
     // Stored on the message and logged: one short line, whatever the provider said.
     let text = uazapi::one_line(&error.to_string(), uazapi::MAX_LINE_CHARS);
     tracing::warn!(message = %message.id, error = ?text, attempt = message.attempts + 1, "send failed");
+    // The instance's token unknown (the provider forgot it): fail with the
+    // reason instead of retrying every second until the message expires.
+    if provider_lost::may_be_gone(error)
+        && provider_lost::confirm_and_mark(platform, &message.instance_id, error).await?
+    {
+        platform
+            .store
+            .fail_message(&message.id, provider_lost::LOST_REASON, now)
+            .await?;
+        announce(platform, &message.id).await?;
+        return Ok(());
+    }
     match error {
         ProviderError::Rejected { .. } | ProviderError::NotFound => {
             platform.store.fail_message(&message.id, &text, now).await?;
@@ -286,7 +301,8 @@ async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::R
     {
         Ok(Some(found)) => {
             // Confirmed now, by our clock (the provider's may be off by days).
-            record_sent(platform, message, &found.messageid, now).await?;
+            let provider_at = found.timestamp_ms.map(Timestamp::from_millis);
+            record_sent(platform, message, &found.messageid, provider_at).await?;
         }
         Ok(None) if message.attempts >= MAX_ATTEMPTS => {
             platform

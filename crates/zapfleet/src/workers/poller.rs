@@ -5,6 +5,7 @@
 use crate::domain::{InstanceStatus, StatusSource};
 use crate::services::connection::refresh;
 use crate::services::platform::{Platform, jitter};
+use crate::services::provider_lost;
 use std::time::Duration;
 use tokio::task::JoinSet;
 
@@ -31,14 +32,16 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
         }
         let platform = platform.clone();
         running.spawn(async move {
-            let status = match refresh(&platform, &id, StatusSource::Poll).await {
-                Ok(status) => status,
+            let base = match refresh(&platform, &id, StatusSource::Poll).await {
+                Ok(status) => interval(&platform, status).as_millis() as f64,
+                // The provider forgot it: ask rarely whether it knows it again.
+                Err(error) if provider_lost::is_lost(&error) => provider_lost::LOST_POLL_MS as f64,
                 Err(error) => {
                     tracing::debug!(instance = %id, %error, "poll failed");
-                    InstanceStatus::Connecting // retry soon
+                    // retry soon
+                    interval(&platform, InstanceStatus::Connecting).as_millis() as f64
                 }
             };
-            let base = interval(&platform, status).as_millis() as f64;
             let next = platform
                 .now()
                 .plus_millis((base * (0.8 + 0.4 * jitter())) as i64);

@@ -118,7 +118,10 @@ async fn portuguese_pages_show_no_raw_values(app: TestApp) {
                 .await
                 .unwrap();
         } else {
-            store.mark_sent(id, &format!("wa-{n}"), now).await.unwrap();
+            store
+                .mark_sent(id, &format!("wa-{n}"), now, None)
+                .await
+                .unwrap();
         }
     }
     store
@@ -137,6 +140,7 @@ async fn portuguese_pages_show_no_raw_values(app: TestApp) {
             MessageKind::Text,
             Some("oi"),
             now,
+            None,
         )
         .await
         .unwrap();

@@ -47,6 +47,7 @@ async fn days_are_cut_at_each_users_midnight(app: TestApp) {
                 MessageKind::Text,
                 Some("oi"),
                 at,
+                None,
             )
             .await
             .unwrap();

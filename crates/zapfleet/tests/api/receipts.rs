@@ -55,7 +55,7 @@ async fn receipts_racing_their_send_are_applied_once_and_never_lost(app: TestApp
         let sent = {
             let provider_id = provider_id.clone();
             async move {
-                store.mark_sent(id, &provider_id, now).await.unwrap();
+                store.mark_sent(id, &provider_id, now, None).await.unwrap();
             }
         };
         let read = {

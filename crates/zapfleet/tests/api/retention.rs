@@ -38,7 +38,8 @@ async fn the_retention_worker_purges_what_is_old_and_keeps_what_is_owed(app: Tes
                 "5511911112222",
                 MessageKind::Text,
                 Some("oi"),
-                then
+                then,
+                None
             )
             .await
             .unwrap()

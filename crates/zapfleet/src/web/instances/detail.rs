@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::services::settings::{SettingsInput, SettingsView, WebhookInput};
 use crate::services::stats::{self, Period};
-use crate::services::{connection, instances, settings, status};
+use crate::services::{connection, instances, provider_lost, settings, status};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -144,6 +144,19 @@ pub(super) async fn disconnect(
     signed.visitor.check_csrf(Some(&form._csrf))?;
     let instance_id = InstanceId::from_raw(id.as_str());
     connection::disconnect(&state.platform, &signed.user.user_id, &instance_id).await?;
+    Ok(Redirect::to(&format!("/instances/{id}")).into_response())
+}
+
+/// Re-creates at the provider an instance it forgot (same id, name, settings).
+pub(super) async fn reprovision(
+    State(state): State<AppState>,
+    signed: SignedIn,
+    Path(id): Path<String>,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, AppError> {
+    signed.visitor.check_csrf(Some(&form._csrf))?;
+    let instance_id = InstanceId::from_raw(id.as_str());
+    provider_lost::reprovision(&state.platform, &signed.user.user_id, &instance_id).await?;
     Ok(Redirect::to(&format!("/instances/{id}")).into_response())
 }
 

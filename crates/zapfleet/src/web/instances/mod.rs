@@ -25,6 +25,7 @@ pub fn routes() -> Routes<AppState> {
             post(connect::simulate_scan),
         )
         .route("/ui/instances/{id}/disconnect", post(detail::disconnect))
+        .route("/ui/instances/{id}/reprovision", post(detail::reprovision))
         .route("/ui/instances/{id}/delete", post(detail::delete))
         .route("/ui/instances/{id}/config", post(detail::save_settings))
         .route("/instances/{id}", get(detail::page))
@@ -43,6 +44,8 @@ struct Row {
     status_label: &'static str,
     last_connection: Option<When>,
     pending: bool,
+    /// The provider no longer knows it.
+    lost: bool,
     sent: i64,
     received: i64,
 }
@@ -68,7 +71,8 @@ impl Row {
             status: i.status.as_str(),
             status_label: status_label(l, i.status),
             last_connection: i.last_connection.map(|t| When::of(t, zone, l)),
-            pending: i.provision_state == ProvisionState::Pending,
+            pending: i.provision_state == ProvisionState::Pending && i.provider_lost_at.is_none(),
+            lost: i.provider_lost_at.is_some(),
             sent: 0,
             received: 0,
         }

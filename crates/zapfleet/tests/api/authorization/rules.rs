@@ -65,6 +65,7 @@ pub const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/api/instances/{id}/connect", Api(Instance)),
     ("POST", "/api/instances/{id}/reconnect", Api(Instance)),
     ("POST", "/api/instances/{id}/disconnect", Api(Instance)),
+    ("POST", "/api/instances/{id}/reprovision", Api(Instance)),
     ("GET", "/api/instances/{id}/status", Api(Instance)),
     ("GET", "/api/instances/{id}/config", Api(Instance)),
     ("PUT", "/api/instances/{id}/config", Api(Instance)),
@@ -96,6 +97,7 @@ pub const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/ui/instances/{id}/connect", Page(Instance)),
     ("POST", "/ui/instances/{id}/simulate-scan", Page(Instance)),
     ("POST", "/ui/instances/{id}/disconnect", Page(Instance)),
+    ("POST", "/ui/instances/{id}/reprovision", Page(Instance)),
     ("POST", "/ui/instances/{id}/delete", Page(Instance)),
     ("POST", "/ui/instances/{id}/config", Page(Instance)),
     ("GET", "/ui/instances/{id}/messages", Page(Instance)),
@@ -115,6 +117,7 @@ pub const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/account/sessions/end-others", Page(Nothing)),
     ("GET", "/admin", Admin(Nothing)),
     ("POST", "/admin/users/{id}/disabled", Admin(User)),
+    ("POST", "/admin/users/{id}/delete", Admin(User)),
     ("POST", "/admin/signups", Admin(Nothing)),
 ];
 

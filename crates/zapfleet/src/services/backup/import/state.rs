@@ -269,6 +269,8 @@ impl State<'_> {
                             profile_name,
                             logged_out,
                             login: None,
+                            // The restore asks the provider at once; a lost one shows then.
+                            provider_lost_at: None,
                         };
                         let restored = RestoredInstance {
                             provider_id,
