@@ -294,6 +294,16 @@ catalog! {
     // Reliability: provider faults, storage, user deletion.
 
     // Screens: instance editing, messages, forward webhooks, bulk actions.
+    SortLabel => "Ordenar por", "Sort by";
+    SelectAllOnPage => "Selecionar todas desta página", "Select all on this page";
+    SelectAllMatching => "Selecionar todas as encontradas", "Select all matching";
+    SelectionHint => "Marque instâncias para agir sobre elas.", "Check instances to act on them.";
+    ChartAsTable => "Ver os números por dia", "See the numbers per day";
+    ColumnDay => "Dia", "Day";
+    StaleForm => "Esta página ficou desatualizada (você entrou de novo em outra aba ou a sessão mudou). Recarregue a página e tente outra vez.", "This page is out of date (you signed in again in another tab, or the session changed). Reload the page and try again.";
+    ReloadPage => "Recarregar a página", "Reload the page";
+    MainNavigation => "Navegação principal", "Main navigation";
+    SandboxNote => "Aviso do modo sandbox", "Sandbox mode notice";
 
     // Account: password, sessions, time zone, formatting.
 }

@@ -55,6 +55,24 @@ pub fn messages_per_day(days: &[DayUsage], sent_label: &str, received_label: &st
     svg
 }
 
+/// The chart's numbers as a table (its text alternative), folded under a
+/// summary: one row a day, newest first.
+pub fn table_per_day(days: &[DayUsage], labels: [&str; 4]) -> String {
+    let [summary, day_label, sent_label, received_label] = labels;
+    let mut html = format!(
+        r##"<details class="chart-table" data-testid="chart-table"><summary>{summary}</summary><div class="table-wrap"><table><thead><tr><th scope="col">{day_label}</th><th scope="col">{sent_label}</th><th scope="col">{received_label}</th></tr></thead><tbody>"##
+    );
+    for day in days.iter().rev() {
+        let _ = write!(
+            html,
+            r##"<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>"##,
+            day.day, day.usage.sent, day.usage.received
+        );
+    }
+    html.push_str("</tbody></table></div></details>");
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +94,12 @@ mod tests {
         assert!(svg.contains("2026-11-28 Enviadas: 10"));
         assert!(svg.contains("max 10"));
         assert!(!svg.contains("style="), "the CSP forbids inline styles");
+        let table = table_per_day(&days, ["Ver", "Dia", "Enviadas", "Recebidas"]);
+        assert_eq!(table.matches("<tr>").count(), 3, "a header and a row a day");
+        assert!(
+            table.find("2026-11-29").unwrap() < table.find("2026-11-28").unwrap(),
+            "newest first"
+        );
+        assert!(table.contains("<td>10</td><td>5</td>"));
     }
 }

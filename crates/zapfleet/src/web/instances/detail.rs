@@ -5,7 +5,7 @@ use super::super::session::SignedIn;
 use super::super::{PageCtx, charts, render};
 use super::messages::messages_list;
 use super::{Row, status_label};
-use crate::domain::{InstanceId, InstanceStatus, Usage};
+use crate::domain::{InstanceId, Usage};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::services::settings::{SettingsInput, SettingsView, WebhookInput};
@@ -30,7 +30,6 @@ struct DetailPage {
     hook_url: String,
     hook_events: String,
     has_hook: bool,
-    connected: bool,
     history: Vec<(String, &'static str, &'static str, String, &'static str)>,
     totals: Usage,
     uptime: String,
@@ -70,6 +69,16 @@ pub(super) async fn page(
     let period = Period::last_days(stats::today(&state.platform), 14);
     let usage = stats::usage(&state.platform, user, Some(&id), period, true).await?;
     let chart = charts::messages_per_day(&usage.days, l.t(Msg::StatSent), l.t(Msg::StatReceived));
+    let chart = chart
+        + &charts::table_per_day(
+            &usage.days,
+            [
+                l.t(Msg::ChartAsTable),
+                l.t(Msg::ColumnDay),
+                l.t(Msg::StatSent),
+                l.t(Msg::StatReceived),
+            ],
+        );
     let messages_html = messages_list(&state, &signed, &id)
         .await?
         .render()
@@ -96,7 +105,6 @@ pub(super) async fn page(
         has_hook: hook.is_some(),
         settings,
         settings_error: query.error.and_then(|e| settings_error_text(l, &e)),
-        connected: instance.status == InstanceStatus::Connected,
         history: view
             .history
             .into_iter()
