@@ -109,9 +109,20 @@ function updateBulk() {
 // land in the replaced table: after deleting rows the list kept showing them.)
 let tableBusy = false;
 let tableAgain = false;
+// While a bulk action is in flight the table is not replaced: its form must
+// stay in the page for the answer's toast to reach it (the table is read again
+// after it).
+let bulkBusy = false;
+const isBulk = (e) => (e.detail.pathInfo?.requestPath || e.detail.path || "").startsWith("/ui/instances/bulk");
+document.addEventListener("htmx:beforeRequest", (e) => { if (isBulk(e)) bulkBusy = true; });
+document.addEventListener("htmx:beforeSwap", (e) => {
+  if (bulkBusy && (e.detail.pathInfo?.requestPath || "").startsWith("/ui/instances/table")) {
+    e.detail.shouldSwap = false;
+  }
+});
 function refreshTable() {
   const table = document.getElementById("instance-table");
-  if (!table) return;
+  if (!table || bulkBusy) return;
   if (tableBusy) { tableAgain = true; return; }
   tableBusy = true;
   htmx.ajax("GET", "/ui/instances/table", { source: table, target: "#instance-table", swap: "outerHTML" })
@@ -124,7 +135,8 @@ function refreshTable() {
 // After a bulk action, the table is read again (its own response may have gone
 // to a table a live refresh had just replaced).
 document.addEventListener("htmx:afterRequest", (e) => {
-  if (!(e.detail.pathInfo?.requestPath || "").startsWith("/ui/instances/bulk")) return;
+  if (!isBulk(e)) return;
+  bulkBusy = false;
   selected.clear();
   allMatching = false;
   refreshTable();
@@ -184,6 +196,11 @@ document.body.addEventListener("instanceCreated", (e) => {
   refreshTable();
 });
 document.body.addEventListener("toast", (e) => toast(e.detail.message, e.detail.kind));
+// A message went out: its toast, and the form is ready for the next one.
+document.body.addEventListener("messageSent", (e) => {
+  toast(e.detail.message, e.detail.kind);
+  document.querySelector("[data-testid=send-form]")?.reset();
+});
 // An error the server explained (a toast in HX-Trigger) needs no second, vaguer one.
 document.body.addEventListener("htmx:responseError", (e) => {
   if (!e.detail.xhr?.getResponseHeader("HX-Trigger")) toast("Erro / Error", "error");
@@ -257,20 +274,64 @@ function applyLogin(data) {
 
 function listen() {
   const source = new EventSource("/api/events");
-  source.addEventListener("instance.status", (e) => applyStatus(JSON.parse(e.data)));
+  source.addEventListener("instance.status", (e) => {
+    const data = JSON.parse(e.data);
+    applyStatus(data);
+    if (document.querySelector(`#history`) && location.pathname.endsWith(`/${data.id}`)) {
+      refreshPart("#history");
+      refreshPart("#stats-card");
+    }
+    // The list's "Última conexão" and usage follow too.
+    refreshTable();
+  });
   source.addEventListener("instance.qrcode", (e) => applyLogin(JSON.parse(e.data)));
   source.addEventListener("instance.paircode", (e) => applyLogin(JSON.parse(e.data)));
   source.addEventListener("instance.created", refreshTable);
   source.addEventListener("instance.deleted", refreshTable);
   source.addEventListener("instance.provisioning", refreshTable);
-  const refreshMessages = () => { if (document.getElementById("messages-list")) htmx.trigger("#messages-list", "refresh"); };
+  const refreshMessages = () => {
+    if (document.getElementById("messages-list")) htmx.trigger("#messages-list", "refresh");
+    refreshPart("#stats-card");
+    refreshPart("#overview-card");
+  };
   source.addEventListener("message.status", refreshMessages);
   source.addEventListener("message.receipt", refreshMessages);
   source.addEventListener("message.received", refreshMessages);
   // EventSource reconnects by itself and sends Last-Event-ID.
 }
 
+// A form's outcome after its redirect (`?done=…`): a toast, and the address
+// loses the marker so a reload does not say it again.
+function flash() {
+  const note = document.querySelector("template[data-flash]");
+  if (!note) return;
+  toast(note.dataset.flash, "success");
+  const url = new URL(location.href);
+  url.searchParams.delete("done");
+  history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+}
+
+// Parts of the instance page and the list that follow live events: the page
+// is read again and only these parts are swapped (one read at a time each).
+const partBusy = new Map();
+function refreshPart(selector) {
+  if (!document.querySelector(selector)) return;
+  const state = partBusy.get(selector);
+  if (state) { state.again = true; return; }
+  partBusy.set(selector, { again: false });
+  htmx.ajax("GET", location.pathname + location.search, { target: selector, select: selector, swap: "outerHTML" })
+    .catch(() => {})
+    .finally(() => {
+      const again = partBusy.get(selector)?.again;
+      partBusy.delete(selector);
+      if (again) refreshPart(selector);
+    });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  // A form sent back for a mistake: focus on its first invalid field.
+  document.querySelector("main [aria-invalid=true]")?.focus();
+  flash();
   localTimes();
   tidyTables();
   updateBulk();

@@ -304,6 +304,24 @@ catalog! {
     ReloadPage => "Recarregar a página", "Reload the page";
     MainNavigation => "Navegação principal", "Main navigation";
     SandboxNote => "Aviso do modo sandbox", "Sandbox mode notice";
+    EditInstance => "Editar nome e telefone", "Edit name and phone";
+    SaveChanges => "Salvar alterações", "Save changes";
+    InstanceEdited => "Instância atualizada.", "Instance updated.";
+    SettingsSaved => "Configurações salvas.", "Settings saved.";
+    InstanceDisconnectedToast => "Instância desconectada.", "Instance disconnected.";
+    InstanceDeletedToast => "Instância excluída.", "Instance deleted.";
+    DelayMinSeconds => "Intervalo mínimo entre envios (segundos)", "Shortest pause between sends (seconds)";
+    DelayMaxSeconds => "Intervalo máximo entre envios (segundos)", "Longest pause between sends (seconds)";
+    DelaysInvalidSeconds => "Os intervalos vão de 0 a 600 segundos, e o mínimo não pode passar do máximo.", "Delays go from 0 to 600 seconds, and the minimum cannot exceed the maximum.";
+    ForwardEventsChoose => "Eventos encaminhados (nenhum marcado = todos)", "Events forwarded (none checked = all)";
+    EventInstanceStatus => "Status da conexão", "Connection status";
+    EventInstanceUpdated => "Dados da instância (nome no WhatsApp)", "Instance details (WhatsApp name)";
+    EventInstanceQrcode => "Novo QR code", "New QR code";
+    EventInstancePaircode => "Novo código de pareamento", "New pairing code";
+    EventMessageStatus => "Status das mensagens enviadas", "Status of sent messages";
+    EventMessageReceipt => "Confirmações de entrega e leitura", "Delivery and read receipts";
+    EventMessageReceived => "Mensagens recebidas", "Messages received";
+    EventInstanceDeleted => "Instância excluída", "Instance deleted";
 
     // Account: password, sessions, time zone, formatting.
 }

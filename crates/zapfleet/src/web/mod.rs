@@ -34,6 +34,9 @@ pub struct PageCtx {
     pub is_admin: bool,
     /// The sandbox URL when running without a real provider.
     pub sandbox_url: Option<String>,
+    /// A message to show as a toast when the page opens (a form's outcome
+    /// after its redirect).
+    pub flash: Option<String>,
 }
 
 impl PageCtx {
@@ -45,6 +48,7 @@ impl PageCtx {
             email: visitor.user.as_ref().map(|u| u.email.clone()),
             is_admin: visitor.user.as_ref().is_some_and(|u| u.is_admin),
             sandbox_url: state.web.sandbox_url.clone(),
+            flash: None,
         }
     }
 

@@ -77,14 +77,13 @@ async fn walk_every_screen(width: u32, height: u32) {
         .click(&browser.find("[data-testid=create-submit]").await)
         .await;
     browser.find("[data-testid=phone-error]").await;
-    assert_eq!(
-        browser
-            .script("return document.activeElement.id")
-            .await
-            .as_str(),
-        Some("instance-phone"),
-        "after the swap, focus is on the first invalid field"
-    );
+    // After the swap, focus is on the first invalid field.
+    browser
+        .wait_for("focus on the invalid phone", || async {
+            (browser.script("return document.activeElement.id").await == "instance-phone")
+                .then_some(())
+        })
+        .await;
     found.extend(
         a11y::violations(
             &browser,

@@ -16,6 +16,7 @@ mod backup;
 mod browser;
 mod browser_a11y;
 mod browser_cleanup;
+mod browser_instance;
 mod browser_list;
 mod browser_phone;
 mod browser_selection;

@@ -162,10 +162,18 @@ struct IndexPage {
     overview_chart: String,
 }
 
+/// `?done=deleted` after an instance page's "Excluir": a toast.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Done {
+    done: String,
+}
+
 pub(super) async fn index(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(filters): Query<Filters>,
+    Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
     let table = load_table(&state, &signed, &filters).await?;
     let l = signed.visitor.locale;
@@ -183,8 +191,10 @@ pub(super) async fn index(
                 l.t(Msg::StatReceived),
             ],
         );
+    let mut page = PageCtx::new(&signed.visitor, &state);
+    page.flash = (done.done == "deleted").then(|| l.t(Msg::InstanceDeletedToast).to_owned());
     Ok(render(&IndexPage {
-        page: PageCtx::new(&signed.visitor, &state),
+        page,
         filters_q: filters.q,
         filters_status: filters.status,
         filters_sort: filters.sort,

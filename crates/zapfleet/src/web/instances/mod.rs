@@ -3,6 +3,7 @@
 
 mod connect;
 mod detail;
+mod forms;
 mod list;
 mod messages;
 
@@ -23,9 +24,10 @@ pub fn routes() -> Routes<AppState> {
             "/ui/instances/{id}/simulate-scan",
             post(connect::simulate_scan),
         )
-        .route("/ui/instances/{id}/disconnect", post(detail::disconnect))
-        .route("/ui/instances/{id}/delete", post(detail::delete))
-        .route("/ui/instances/{id}/config", post(detail::save_settings))
+        .route("/ui/instances/{id}/disconnect", post(forms::disconnect))
+        .route("/ui/instances/{id}/delete", post(forms::delete))
+        .route("/ui/instances/{id}/config", post(forms::save_settings))
+        .route("/ui/instances/{id}/edit", post(forms::edit))
         .route("/instances/{id}", get(detail::page))
         .route(
             "/ui/instances/{id}/messages",
