@@ -322,6 +322,26 @@ catalog! {
     EventMessageReceipt => "Confirmações de entrega e leitura", "Delivery and read receipts";
     EventMessageReceived => "Mensagens recebidas", "Messages received";
     EventInstanceDeleted => "Instância excluída", "Instance deleted";
+    EventInstanceCreated => "Instância criada", "Instance created";
+    NavWebhooks => "Webhooks", "Webhooks";
+    WebhooksIntro => "Receba numa URL sua os eventos de todas as suas instâncias, assinados com HMAC-SHA256 no cabeçalho X-Zapfleet-Signature.", "Receive the events of all your instances at a URL of yours, signed with HMAC-SHA256 in the X-Zapfleet-Signature header.";
+    WebhookUrlLabel => "URL que recebe os eventos", "URL that receives the events";
+    WebhookSavedToast => "Webhook salvo.", "Webhook saved.";
+    WebhookRemovedToast => "Webhook removido.", "Webhook removed.";
+    RemoveWebhook => "Remover webhook", "Remove webhook";
+    ConfirmRemoveWebhook => "Remover o webhook? Os eventos deixam de ser enviados.", "Remove the webhook? Events stop being sent.";
+    DeliveriesTitle => "Entregas", "Deliveries";
+    NoDeliveries => "Nenhuma entrega ainda.", "No deliveries yet.";
+    AllDeliveries => "Todas", "All";
+    DeliveryPending => "Pendente", "Pending";
+    DeliveryDelivered => "Entregue", "Delivered";
+    DeliveryDead => "Falhou", "Failed";
+    ColumnEvent => "Evento", "Event";
+    ColumnAttempts => "Tentativas", "Attempts";
+    ColumnLastError => "Último erro", "Last error";
+    Replay => "Reenviar", "Send again";
+    ReplayedToast => "Entrega reenviada.", "Delivery sent again.";
+    FilterButton => "Filtrar", "Filter";
 
     // Account: password, sessions, time zone, formatting.
 }

@@ -7,8 +7,10 @@ mod audit;
 mod backup;
 mod charts;
 mod errors;
+mod forwarding;
 mod instances;
 pub mod session;
+mod webhook_form;
 
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
@@ -170,6 +172,7 @@ fn pages() -> (Routes<AppState>, Routes<AppState>) {
         .merge(admin::routes())
         .merge(audit::routes())
         .merge(backup::routes())
+        .merge(forwarding::routes())
         .merge(instances::routes());
     let assets = Routes::new()
         .route(

@@ -20,6 +20,7 @@ mod browser_instance;
 mod browser_list;
 mod browser_phone;
 mod browser_selection;
+mod browser_webhooks;
 mod cli;
 mod concurrency;
 mod connection;

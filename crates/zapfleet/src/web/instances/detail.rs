@@ -4,10 +4,11 @@
 //! and the error beside the field.
 
 use super::super::session::SignedIn;
+use super::super::webhook_form::{EventChoice, INSTANCE_EVENTS, event_choices};
 use super::super::{PageCtx, charts, render};
 use super::messages::messages_list;
 use super::{Row, status_label};
-use crate::domain::{EventKind, InstanceId, Usage};
+use crate::domain::{InstanceId, Usage};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::services::settings::SettingsView;
@@ -18,36 +19,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
-
-/// The events a forward webhook can be limited to, with their labels.
-pub(super) const FORWARDABLE: [(EventKind, Msg); 7] = [
-    (EventKind::InstanceStatus, Msg::EventInstanceStatus),
-    (EventKind::MessageReceived, Msg::EventMessageReceived),
-    (EventKind::MessageStatus, Msg::EventMessageStatus),
-    (EventKind::MessageReceipt, Msg::EventMessageReceipt),
-    (EventKind::InstanceUpdated, Msg::EventInstanceUpdated),
-    (EventKind::InstanceQrcode, Msg::EventInstanceQrcode),
-    (EventKind::InstancePaircode, Msg::EventInstancePaircode),
-];
-
-/// One event checkbox: its value, its label, whether it is checked.
-pub(super) struct EventChoice {
-    pub value: &'static str,
-    pub label: &'static str,
-    pub checked: bool,
-}
-
-/// The checkboxes, with `checked` ticked.
-pub(super) fn event_choices(l: Locale, checked: &[String]) -> Vec<EventChoice> {
-    FORWARDABLE
-        .iter()
-        .map(|(kind, label)| EventChoice {
-            value: kind.as_str(),
-            label: l.t(*label),
-            checked: checked.iter().any(|c| c == kind.as_str()),
-        })
-        .collect()
-}
 
 /// Milliseconds as seconds for a form field ("1.5", "0", "2").
 pub(super) fn seconds(ms: u64) -> String {
@@ -192,7 +163,7 @@ pub(super) async fn render_page(
         provision_error: instance.provision_error.clone(),
         edit,
         edit_open,
-        events: event_choices(l, &form.events),
+        events: event_choices(l, &INSTANCE_EVENTS, &form.events),
         form,
         settings_open,
         has_hook: hook.is_some(),
