@@ -38,6 +38,10 @@ pub enum AppError {
     /// 403: authenticated, but not allowed.
     #[error("forbidden")]
     Forbidden,
+    /// 403: a form or htmx request from a page whose CSRF token is from an
+    /// older session (a stale tab); reloading the page fixes it.
+    #[error("stale form")]
+    StaleForm,
     /// 404: no such thing, or it belongs to someone else.
     #[error("not found")]
     NotFound,
@@ -93,6 +97,7 @@ impl AppError {
             Self::BadRequest { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::StaleForm => (StatusCode::FORBIDDEN, "stale_form"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
             Self::Conflict {
@@ -121,6 +126,7 @@ impl AppError {
             | Self::BadRequest { message, .. } => *message,
             Self::Unauthenticated => Msg::Unauthenticated,
             Self::Forbidden => Msg::Forbidden,
+            Self::StaleForm => Msg::StaleForm,
             Self::NotFound => Msg::NotFound,
             Self::MethodNotAllowed => Msg::MethodNotAllowed,
             Self::PayloadTooLarge => Msg::PayloadTooLarge,

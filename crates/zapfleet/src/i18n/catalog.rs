@@ -307,6 +307,54 @@ catalog! {
     StorageFull => "O disco do servidor está cheio: nada foi salvo. Tente de novo quando houver espaço.", "The server's disk is full: nothing was saved. Try again once there is space.";
 
     // Screens: instance editing, messages, forward webhooks, bulk actions.
+    SortLabel => "Ordenar por", "Sort by";
+    SelectAllOnPage => "Selecionar todas desta página", "Select all on this page";
+    SelectAllMatching => "Selecionar todas as encontradas", "Select all matching";
+    SelectionHint => "Marque instâncias para agir sobre elas.", "Check instances to act on them.";
+    ChartAsTable => "Ver os números por dia", "See the numbers per day";
+    ColumnDay => "Dia", "Day";
+    StaleForm => "Esta página ficou desatualizada (você entrou de novo em outra aba ou a sessão mudou). Recarregue a página e tente outra vez.", "This page is out of date (you signed in again in another tab, or the session changed). Reload the page and try again.";
+    ReloadPage => "Recarregar a página", "Reload the page";
+    MainNavigation => "Navegação principal", "Main navigation";
+    SandboxNote => "Aviso do modo sandbox", "Sandbox mode notice";
+    EditInstance => "Editar nome e telefone", "Edit name and phone";
+    SaveChanges => "Salvar alterações", "Save changes";
+    InstanceEdited => "Instância atualizada.", "Instance updated.";
+    SettingsSaved => "Configurações salvas.", "Settings saved.";
+    InstanceDisconnectedToast => "Instância desconectada.", "Instance disconnected.";
+    InstanceDeletedToast => "Instância excluída.", "Instance deleted.";
+    DelayMinSeconds => "Intervalo mínimo entre envios (segundos)", "Shortest pause between sends (seconds)";
+    DelayMaxSeconds => "Intervalo máximo entre envios (segundos)", "Longest pause between sends (seconds)";
+    DelaysInvalidSeconds => "Os intervalos vão de 0 a 600 segundos, e o mínimo não pode passar do máximo.", "Delays go from 0 to 600 seconds, and the minimum cannot exceed the maximum.";
+    ForwardEventsChoose => "Eventos encaminhados (nenhum marcado = todos)", "Events forwarded (none checked = all)";
+    EventInstanceStatus => "Status da conexão", "Connection status";
+    EventInstanceUpdated => "Dados da instância (nome no WhatsApp)", "Instance details (WhatsApp name)";
+    EventInstanceQrcode => "Novo QR code", "New QR code";
+    EventInstancePaircode => "Novo código de pareamento", "New pairing code";
+    EventMessageStatus => "Status das mensagens enviadas", "Status of sent messages";
+    EventMessageReceipt => "Confirmações de entrega e leitura", "Delivery and read receipts";
+    EventMessageReceived => "Mensagens recebidas", "Messages received";
+    EventInstanceDeleted => "Instância excluída", "Instance deleted";
+    EventInstanceCreated => "Instância criada", "Instance created";
+    NavWebhooks => "Webhooks", "Webhooks";
+    WebhooksIntro => "Receba numa URL sua os eventos de todas as suas instâncias, assinados com HMAC-SHA256 no cabeçalho X-Zapfleet-Signature.", "Receive the events of all your instances at a URL of yours, signed with HMAC-SHA256 in the X-Zapfleet-Signature header.";
+    WebhookUrlLabel => "URL que recebe os eventos", "URL that receives the events";
+    WebhookSavedToast => "Webhook salvo.", "Webhook saved.";
+    WebhookRemovedToast => "Webhook removido.", "Webhook removed.";
+    RemoveWebhook => "Remover webhook", "Remove webhook";
+    ConfirmRemoveWebhook => "Remover o webhook? Os eventos deixam de ser enviados.", "Remove the webhook? Events stop being sent.";
+    DeliveriesTitle => "Entregas", "Deliveries";
+    NoDeliveries => "Nenhuma entrega ainda.", "No deliveries yet.";
+    AllDeliveries => "Todas", "All";
+    DeliveryPending => "Pendente", "Pending";
+    DeliveryDelivered => "Entregue", "Delivered";
+    DeliveryDead => "Falhou", "Failed";
+    ColumnEvent => "Evento", "Event";
+    ColumnAttempts => "Tentativas", "Attempts";
+    ColumnLastError => "Último erro", "Last error";
+    Replay => "Reenviar", "Send again";
+    ReplayedToast => "Entrega reenviada.", "Delivery sent again.";
+    FilterButton => "Filtrar", "Filter";
 
     // Account: password, sessions, time zone, formatting.
     ActionPasswordChanged => "Trocou a senha", "Changed their password";
@@ -353,7 +401,6 @@ catalog! {
     ProviderErrRejected => "O provedor recusou o pedido", "The provider rejected the request";
     ProviderErrBadResponse => "Resposta inesperada do provedor", "Unexpected answer from the provider";
     ColumnRole => "Papel", "Role";
-    SortLabel => "Ordenar por", "Sort by";
     RequestFailed => "Não foi possível concluir. Tente de novo.", "Could not complete that. Try again.";
     ServerUnreachable => "Sem conexão com o servidor. Confira a internet e tente de novo.", "Cannot reach the server. Check your connection and try again.";
     ValidationRequired => "Preencha este campo.", "Fill in this field.";

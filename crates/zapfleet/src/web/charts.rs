@@ -60,6 +60,32 @@ pub fn messages_per_day(days: &[DayUsage], l: Locale) -> String {
     svg
 }
 
+/// The chart's numbers as a table (its text alternative), folded under a
+/// summary: one row a day, newest first.
+pub fn table_per_day(days: &[DayUsage], l: Locale) -> String {
+    let [summary, day_label, sent_label, received_label] = [
+        Msg::ChartAsTable,
+        Msg::ColumnDay,
+        Msg::StatSent,
+        Msg::StatReceived,
+    ]
+    .map(|m| l.t(m));
+    let mut html = format!(
+        r##"<details class="chart-table" data-testid="chart-table"><summary>{summary}</summary><div class="table-wrap"><table><thead><tr><th scope="col">{day_label}</th><th scope="col">{sent_label}</th><th scope="col">{received_label}</th></tr></thead><tbody>"##
+    );
+    for day in days.iter().rev() {
+        let _ = write!(
+            html,
+            r##"<tr><th scope="row">{}</th><td>{}</td><td>{}</td></tr>"##,
+            long_day(day.day, l),
+            number(day.usage.sent, l),
+            number(day.usage.received, l)
+        );
+    }
+    html.push_str("</tbody></table></div></details>");
+    html
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,5 +110,12 @@ mod tests {
         let svg = messages_per_day(&days, Locale::En);
         assert!(svg.contains(">11/28<") && svg.contains("max 10"), "{svg}");
         assert!(!svg.contains("style="), "the CSP forbids inline styles");
+        let table = table_per_day(&days, Locale::PtBr);
+        assert_eq!(table.matches("<tr>").count(), 3, "a header and a row a day");
+        assert!(
+            table.find("29/11/2026").unwrap() < table.find("28/11/2026").unwrap(),
+            "newest first"
+        );
+        assert!(table.contains("<td>10</td><td>5</td>"));
     }
 }

@@ -49,6 +49,7 @@ pub async fn as_pages(State(state): State<AppState>, request: Request, next: Nex
         return answer;
     }
     let title = match status {
+        _ if shown.msg == Msg::StaleForm => Msg::ReloadPage,
         StatusCode::NOT_FOUND => Msg::NotFound,
         StatusCode::FORBIDDEN => Msg::Forbidden,
         _ => Msg::ErrorTitle,

@@ -9,10 +9,12 @@ mod backup;
 mod charts;
 mod errors;
 pub mod format;
+mod forwarding;
 mod instances;
 pub mod labels;
 mod profile;
 pub mod session;
+mod webhook_form;
 
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
@@ -40,6 +42,9 @@ pub struct PageCtx {
     pub sandbox_url: Option<String>,
     /// The signed-in user's time zone (the default for visitors).
     pub time_zone: crate::domain::TimeZone,
+    /// A message to show as a toast when the page opens (a form's outcome
+    /// after its redirect).
+    pub flash: Option<String>,
 }
 
 impl PageCtx {
@@ -56,6 +61,7 @@ impl PageCtx {
                 .as_ref()
                 .map(|u| u.time_zone.clone())
                 .unwrap_or_default(),
+            flash: None,
         }
     }
 
@@ -205,6 +211,7 @@ fn pages() -> (Routes<AppState>, Routes<AppState>) {
         .merge(api_docs::routes())
         .merge(audit::routes())
         .merge(backup::routes())
+        .merge(forwarding::routes())
         .merge(instances::routes())
         .merge(profile::routes());
     let assets = Routes::new()

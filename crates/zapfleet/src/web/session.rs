@@ -114,6 +114,10 @@ impl Visitor {
             && crate::crypto::same_text(&self.csrf, submitted)
         {
             Ok(())
+        } else if !self.cross_site && self.user.is_some() && !submitted.is_empty() {
+            // Signed in, same site, a token that is not this session's: the page
+            // was loaded under an older session (a stale tab).
+            Err(AppError::StaleForm)
         } else {
             Err(AppError::Forbidden)
         }

@@ -16,7 +16,7 @@ fn screenshot_dir() -> PathBuf {
 }
 
 /// Signs in through the sign-in form.
-async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
+pub(crate) async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
     browser.goto(&app.url("/signin")).await;
     browser
         .type_into(&browser.find("#email").await, email)

@@ -4,6 +4,7 @@
 //! (a fresh SQLite file, or a fresh PostgreSQL schema) and talks to it over HTTP.
 //! Stories written once run on both backends through `on_both_backends!`.
 
+mod a11y;
 mod helpers;
 
 mod account_security;
@@ -13,9 +14,14 @@ mod audit;
 mod authorization;
 mod backup;
 mod browser;
+mod browser_a11y;
 mod browser_account;
 mod browser_cleanup;
+mod browser_instance;
 mod browser_list;
+mod browser_phone;
+mod browser_selection;
+mod browser_webhooks;
 mod cli;
 mod concurrency;
 mod connection;

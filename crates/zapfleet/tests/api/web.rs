@@ -333,28 +333,37 @@ async fn the_settings_form_saves_with_the_apis_rules(app: TestApp) {
         .attr("input[name=ids]", "value");
     let path = format!("/ui/instances/{id}/config");
     let secret = "um segredo bem comprido";
+    // Delays in seconds (a comma works too), events as checkboxes.
     let saved = browser
         .post(
             &path,
             &[
                 ("_csrf", csrf.as_str()),
-                ("delay_min", "200"),
-                ("delay_max", "900"),
+                ("delay_min", "0,2"),
+                ("delay_max", "0.9"),
                 ("keep_incoming_text", "on"),
                 ("hook_url", "http://127.0.0.1:9/hook"),
-                ("hook_events", "message.status, instance.status"),
+                ("hook_events", "message.status"),
+                ("hook_events", "instance.status"),
                 ("hook_secret", secret),
             ],
         )
         .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    assert_eq!(saved.headers()["location"], format!("/instances/{id}"));
-    let page = browser.page(&format!("/instances/{id}")).await;
-    assert_eq!(page.attr("#delay-min", "value"), "200");
-    assert_eq!(page.attr("#delay-max", "value"), "900");
     assert_eq!(
-        page.attr("#hook-events", "value"),
-        "message.status, instance.status"
+        saved.headers()["location"],
+        format!("/instances/{id}?done=saved")
+    );
+    let page = browser.page(&format!("/instances/{id}?done=saved")).await;
+    assert_eq!(page.attr("#delay-min", "value"), "0.2");
+    assert_eq!(page.attr("#delay-max", "value"), "0.9");
+    assert_eq!(
+        page.attrs("input[name=hook_events][checked]", "value"),
+        ["instance.status", "message.status"]
+    );
+    assert_eq!(
+        page.attr("template[data-flash]", "data-flash"),
+        "Configurações salvas."
     );
     assert_eq!(page.attr("#hook-secret", "type"), "password");
     assert!(
@@ -362,6 +371,12 @@ async fn the_settings_form_saves_with_the_apis_rules(app: TestApp) {
         "a saved secret is never shown again"
     );
     assert!(!page.html.html().contains(secret));
+    let config = browser.page(&format!("/instances/{id}")).await;
+    assert!(
+        config
+            .attrs("template[data-flash]", "data-flash")
+            .is_empty()
+    );
 
     // Saved again without a secret: the saved one is kept.
     let kept = browser
@@ -373,25 +388,38 @@ async fn the_settings_form_saves_with_the_apis_rules(app: TestApp) {
             ],
         )
         .await;
-    assert_eq!(kept.headers()["location"], format!("/instances/{id}"));
+    assert_eq!(
+        kept.headers()["location"],
+        format!("/instances/{id}?done=saved")
+    );
 
+    // A mistake: the page again, with what was typed and the error beside it.
     let bad = browser
         .post(
             &path,
             &[
                 ("_csrf", csrf.as_str()),
-                ("delay_min", "900"),
-                ("delay_max", "200"),
+                ("delay_min", "9"),
+                ("delay_max", "2"),
+                ("hook_url", "http://127.0.0.1:9/hook3"),
+                ("hook_events", "message.received"),
             ],
         )
         .await;
-    let location = bad.headers()["location"].to_str().unwrap().to_owned();
-    assert!(location.ends_with("?error=delays"));
-    let page = browser.page(&location).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = crate::pages::Page::parse(&bad.text().await.unwrap());
     assert_eq!(
         page.text("[data-testid=settings-error]"),
-        "Os intervalos vão de 0 a 600000 ms, e o mínimo não pode passar do máximo."
+        "Os intervalos vão de 0 a 600 segundos, e o mínimo não pode passar do máximo."
     );
+    assert_eq!(page.attr("#delay-min", "value"), "9");
+    assert_eq!(page.attr("#delay-min", "aria-invalid"), "true");
+    assert_eq!(page.attr("#hook-url", "value"), "http://127.0.0.1:9/hook3");
+    assert_eq!(
+        page.attrs("input[name=hook_events][checked]", "value"),
+        ["message.received"]
+    );
+    assert_eq!(page.count("[data-testid=settings-details][open]"), 1);
     let short = browser
         .post(
             &path,
@@ -402,10 +430,7 @@ async fn the_settings_form_saves_with_the_apis_rules(app: TestApp) {
             ],
         )
         .await;
-    assert!(
-        short.headers()["location"]
-            .to_str()
-            .unwrap()
-            .ends_with("?error=forwardWebhook.secret")
-    );
+    assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = crate::pages::Page::parse(&short.text().await.unwrap());
+    assert_eq!(page.attr("#hook-secret", "aria-invalid"), "true");
 }

@@ -324,6 +324,13 @@ impl Browser {
             .await
     }
 
+    /// Runs asynchronous JavaScript in the page: the script calls its last
+    /// argument with the result (WebDriver's "execute async script").
+    pub async fn script_async(&self, script: &str) -> Value {
+        self.post("/execute/async", json!({"script": script, "args": []}))
+            .await
+    }
+
     /// Accepts the open `confirm()` dialog.
     pub async fn accept_alert(&self) {
         self.wait_for("a confirm dialog", || async {

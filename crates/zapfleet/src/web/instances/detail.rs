@@ -1,24 +1,61 @@
-//! An instance's page: its status and history, settings, statistics and
-//! messages, and the buttons that act on it.
+//! An instance's page: its status and history, messages, statistics and
+//! settings, and the buttons that act on it. The forms that change it are in
+//! `forms.rs`; a form refused for a mistake comes back here with what was typed
+//! and the error beside the field.
 
 use super::super::format::{self, When};
 use super::super::labels;
 use super::super::session::SignedIn;
+use super::super::webhook_form::{EventChoice, INSTANCE_EVENTS, event_choices};
 use super::super::{PageCtx, charts, render};
 use super::messages::messages_list;
 use super::{Row, status_label};
-use crate::domain::{InstanceId, InstanceStatus, Usage};
+use crate::domain::{InstanceId, Usage};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
-use crate::services::settings::{SettingsInput, SettingsView, WebhookInput};
+use crate::services::settings::SettingsView;
 use crate::services::stats::{self, Period};
-use crate::services::{connection, instances, provider_lost, settings, status};
+use crate::services::status;
 use crate::state::AppState;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
+
+/// Milliseconds as seconds for a form field ("1.5", "0", "2").
+pub(super) fn seconds(ms: u64) -> String {
+    let text = format!("{:.3}", ms as f64 / 1000.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// The edit form (name and phone) as typed, and its errors.
+#[derive(Default)]
+pub(super) struct EditForm {
+    pub name: String,
+    pub phone: String,
+    pub name_error: Option<&'static str>,
+    pub phone_error: Option<&'static str>,
+}
+
+/// The settings form as typed, and its error.
+#[derive(Default)]
+pub(super) struct SettingsFormView {
+    pub auto_reconnect: bool,
+    pub keep_incoming_text: bool,
+    pub delay_min: String,
+    pub delay_max: String,
+    pub hook_url: String,
+    pub events: Vec<String>,
+    pub error: Option<&'static str>,
+    pub error_field: &'static str,
+}
+
+/// What a refused form puts back on the page.
+#[derive(Default)]
+pub(super) struct Typed {
+    pub edit: Option<EditForm>,
+    pub settings: Option<SettingsFormView>,
+}
 
 #[derive(Template)]
 #[template(path = "instance.html")]
@@ -27,12 +64,12 @@ struct DetailPage {
     row: Row,
     profile_name: String,
     provision_error: Option<String>,
-    settings: SettingsView,
-    settings_error: Option<String>,
-    hook_url: String,
-    hook_events: String,
+    edit: EditForm,
+    edit_open: bool,
+    form: SettingsFormView,
+    settings_open: bool,
+    events: Vec<EventChoice>,
     has_hook: bool,
-    connected: bool,
     history: Vec<(When, &'static str, &'static str, String, &'static str)>,
     totals: Usage,
     uptime: String,
@@ -43,17 +80,15 @@ struct DetailPage {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub(super) struct DetailQuery {
-    error: Option<String>,
+    done: Option<String>,
 }
 
-/// The settings form's error, by the code the save left in the URL.
-fn settings_error_text(l: Locale, code: &str) -> Option<String> {
+/// The toast a finished form asks for (`?done=…` after its redirect).
+fn done_text(l: Locale, code: &str) -> Option<String> {
     let msg = match code {
-        "delays" => Msg::DelaysInvalid,
-        "forwardWebhook.secret" => Msg::WebhookSecretInvalid,
-        "forwardWebhook.url" => Msg::WebhookUrlInvalid,
-        "forwardWebhook.internal" => Msg::WebhookUrlInternal,
-        "forwardWebhook.events" => Msg::WebhookEventUnknown,
+        "saved" => Msg::SettingsSaved,
+        "edited" => Msg::InstanceEdited,
+        "disconnected" => Msg::InstanceDisconnectedToast,
         _ => return None,
     };
     Some(l.t(msg).to_owned())
@@ -66,42 +101,68 @@ pub(super) async fn page(
     Query(query): Query<DetailQuery>,
 ) -> Result<Response, AppError> {
     let id = InstanceId::from_raw(id);
+    let flash = query
+        .done
+        .and_then(|code| done_text(signed.visitor.locale, &code));
+    render_page(&state, &signed, &id, Typed::default(), flash).await
+}
+
+/// The page, with what a refused form typed (if any) and a toast (if any).
+pub(super) async fn render_page(
+    state: &AppState,
+    signed: &SignedIn,
+    id: &InstanceId,
+    typed: Typed,
+    flash: Option<String>,
+) -> Result<Response, AppError> {
     let l = signed.visitor.locale;
     let user = &signed.user.user_id;
-    let view = status::view(&state.platform, user, &id, 50).await?;
+    let view = status::view(&state.platform, user, id, 50).await?;
     let period = Period::last_days(stats::today(&state.platform, user).await?, 14);
-    let usage = stats::usage(&state.platform, user, Some(&id), period, true).await?;
-    let chart = charts::messages_per_day(&usage.days, l);
-    let messages_html = messages_list(&state, &signed, &id)
+    let usage = stats::usage(&state.platform, user, Some(id), period, true).await?;
+    let chart = charts::messages_per_day(&usage.days, l) + &charts::table_per_day(&usage.days, l);
+    let messages_html = messages_list(state, signed, id)
         .await?
         .render()
         .map_err(|e| AppError::Internal(e.into()))?;
     let instance = view.instance;
-    let settings = SettingsView::from(&instance.settings);
-    let hook = settings.forward_webhook.clone();
+    let row = Row::of(l, &signed.user.time_zone, &instance);
+    let saved = SettingsView::from(&instance.settings);
+    let hook = saved.forward_webhook.clone();
+    let edit_open = typed.edit.is_some();
+    let edit = typed.edit.unwrap_or_else(|| EditForm {
+        name: instance.name.to_string(),
+        phone: row.phone.clone(),
+        ..EditForm::default()
+    });
+    let settings_open = typed.settings.is_some();
+    let form = typed.settings.unwrap_or_else(|| SettingsFormView {
+        auto_reconnect: saved.auto_reconnect,
+        keep_incoming_text: saved.keep_incoming_text,
+        delay_min: seconds(saved.message_delay_min_ms),
+        delay_max: seconds(saved.message_delay_max_ms),
+        hook_url: hook.as_ref().map(|w| w.url.clone()).unwrap_or_default(),
+        events: hook
+            .as_ref()
+            .map(|w| w.events.iter().map(|e| e.as_str().to_owned()).collect())
+            .unwrap_or_default(),
+        ..SettingsFormView::default()
+    });
+    let mut page = PageCtx::new(&signed.visitor, state);
+    page.flash = flash;
     Ok(render(&DetailPage {
-        page: PageCtx::new(&signed.visitor, &state),
-        row: Row::of(l, &signed.user.time_zone, &instance),
+        page,
         profile_name: instance.profile_name.clone().unwrap_or_default(),
         provision_error: instance
             .provision_error
             .as_deref()
             .map(|e| labels::provider_error(l, e)),
-        hook_url: hook.as_ref().map(|w| w.url.clone()).unwrap_or_default(),
-        hook_events: hook
-            .as_ref()
-            .map(|w| {
-                w.events
-                    .iter()
-                    .map(|e| e.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default(),
+        edit,
+        edit_open,
+        events: event_choices(l, &INSTANCE_EVENTS, &form.events),
+        form,
+        settings_open,
         has_hook: hook.is_some(),
-        settings,
-        settings_error: query.error.and_then(|e| settings_error_text(l, &e)),
-        connected: instance.status == InstanceStatus::Connected,
         history: view
             .history
             .into_iter()
@@ -119,110 +180,6 @@ pub(super) async fn page(
         uptime: format::percent(usage.uptime_percent, l),
         chart,
         messages_html,
+        row,
     }))
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct SettingsForm {
-    _csrf: String,
-    auto_reconnect: Option<String>,
-    keep_incoming_text: Option<String>,
-    delay_min: Option<String>,
-    delay_max: Option<String>,
-    hook_url: String,
-    hook_events: String,
-    hook_secret: String,
-}
-
-pub(super) async fn disconnect(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<String>,
-    Form(form): Form<SettingsForm>,
-) -> Result<Response, AppError> {
-    signed.visitor.check_csrf(Some(&form._csrf))?;
-    let instance_id = InstanceId::from_raw(id.as_str());
-    connection::disconnect(&state.platform, &signed.user.user_id, &instance_id).await?;
-    Ok(Redirect::to(&format!("/instances/{id}")).into_response())
-}
-
-/// Re-creates at the provider an instance it forgot (same id, name, settings).
-pub(super) async fn reprovision(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<String>,
-    Form(form): Form<SettingsForm>,
-) -> Result<Response, AppError> {
-    signed.visitor.check_csrf(Some(&form._csrf))?;
-    let instance_id = InstanceId::from_raw(id.as_str());
-    provider_lost::reprovision(&state.platform, &signed.user.user_id, &instance_id).await?;
-    Ok(Redirect::to(&format!("/instances/{id}")).into_response())
-}
-
-pub(super) async fn delete(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<String>,
-    Form(form): Form<SettingsForm>,
-) -> Result<Response, AppError> {
-    signed.visitor.check_csrf(Some(&form._csrf))?;
-    instances::delete(
-        &state.platform,
-        &signed.user.user_id,
-        &InstanceId::from_raw(id),
-    )
-    .await?;
-    Ok(Redirect::to("/").into_response())
-}
-
-/// The settings form, saved by the same service as `PUT …/config`; a mistake
-/// comes back as a message on the page. A blank secret keeps the saved one.
-pub(super) async fn save_settings(
-    State(state): State<AppState>,
-    signed: SignedIn,
-    Path(id): Path<String>,
-    Form(form): Form<SettingsForm>,
-) -> Result<Response, AppError> {
-    signed.visitor.check_csrf(Some(&form._csrf))?;
-    let back =
-        |error: &str| Ok(Redirect::to(&format!("/instances/{id}?error={error}")).into_response());
-    let number = |text: Option<&String>| match text.map(|t| t.trim()).filter(|t| !t.is_empty()) {
-        None => Ok(None),
-        Some(t) => t.parse::<u64>().map(Some),
-    };
-    let (Ok(min), Ok(max)) = (
-        number(form.delay_min.as_ref()),
-        number(form.delay_max.as_ref()),
-    ) else {
-        return back("delays");
-    };
-    let forward_webhook = (!form.hook_url.trim().is_empty()).then(|| WebhookInput {
-        url: form.hook_url.trim().to_owned(),
-        events: form
-            .hook_events
-            .split(',')
-            .map(str::trim)
-            .filter(|e| !e.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        secret: Some(form.hook_secret.clone()).filter(|s| !s.is_empty()),
-    });
-    let input = SettingsInput {
-        auto_reconnect: Some(form.auto_reconnect.is_some()),
-        keep_incoming_text: Some(form.keep_incoming_text.is_some()),
-        message_delay_min_ms: min,
-        message_delay_max_ms: max,
-        forward_webhook,
-    };
-    let instance_id = InstanceId::from_raw(id.as_str());
-    match settings::save(&state.platform, &signed.user.user_id, &instance_id, input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/instances/{id}")).into_response()),
-        Err(AppError::Invalid { field, message }) => back(match message {
-            Msg::WebhookUrlInternal => "forwardWebhook.internal",
-            Msg::DelaysInvalid => "delays",
-            _ => field,
-        }),
-        Err(other) => Err(other),
-    }
 }

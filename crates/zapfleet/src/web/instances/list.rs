@@ -12,6 +12,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -161,10 +162,18 @@ struct IndexPage {
     overview_chart: String,
 }
 
+/// `?done=deleted` after an instance page's "Excluir": a toast.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct Done {
+    done: String,
+}
+
 pub(super) async fn index(
     State(state): State<AppState>,
     signed: SignedIn,
     Query(filters): Query<Filters>,
+    Query(done): Query<Done>,
 ) -> Result<Response, AppError> {
     let table = load_table(&state, &signed, &filters).await?;
     let l = signed.visitor.locale;
@@ -173,9 +182,12 @@ pub(super) async fn index(
         14,
     );
     let overview = stats::usage(&state.platform, &signed.user.user_id, None, period, true).await?;
-    let overview_chart = charts::messages_per_day(&overview.days, l);
+    let overview_chart =
+        charts::messages_per_day(&overview.days, l) + &charts::table_per_day(&overview.days, l);
+    let mut page = PageCtx::new(&signed.visitor, &state);
+    page.flash = (done.done == "deleted").then(|| l.t(Msg::InstanceDeletedToast).to_owned());
     Ok(render(&IndexPage {
-        page: PageCtx::new(&signed.visitor, &state),
+        page,
         filters_q: filters.q,
         filters_status: filters.status,
         filters_sort: filters.sort,
@@ -188,12 +200,54 @@ pub(super) async fn index(
     }))
 }
 
+/// The table alone. When the visitor changed the filters or the page (not a
+/// live refresh of the table itself), the address bar follows, so reload and
+/// Back keep what is shown.
 pub(super) async fn table(
     State(state): State<AppState>,
     signed: SignedIn,
+    headers: HeaderMap,
     Query(filters): Query<Filters>,
 ) -> Result<Response, AppError> {
-    Ok(render(&load_table(&state, &signed, &filters).await?))
+    let table = load_table(&state, &signed, &filters).await?;
+    let mut response = render(&table);
+    let trigger = headers.get("hx-trigger").and_then(|v| v.to_str().ok());
+    if trigger.is_some_and(|t| t != "instance-table")
+        && let Ok(url) = HeaderValue::from_str(&format!("/?{}", filters.query(table.page)))
+    {
+        response.headers_mut().insert("hx-push-url", url);
+    }
+    Ok(response)
+}
+
+/// Most instances one "select all matching" acts on.
+const MAX_MATCHING: usize = 10_000;
+
+/// Every instance matching the filters (all pages), for "select all matching".
+async fn matching_ids(
+    state: &AppState,
+    signed: &SignedIn,
+    filters: &Filters,
+) -> Result<Vec<InstanceId>, AppError> {
+    let mut ids = Vec::new();
+    for page in 1.. {
+        let input = instances::ListInstances {
+            q: Some(filters.q.clone()).filter(|q| !q.is_empty()),
+            status: Some(filters.status.clone()).filter(|s| !s.is_empty()),
+            sort: Some(filters.sort.clone()).filter(|s| !s.is_empty()),
+            page: Some(page),
+            cursor: None,
+            limit: Some(instances::MAX_LIMIT),
+        };
+        let listed = instances::list(&state.platform, &signed.user.user_id, input).await?;
+        let done = listed.items.len() < instances::MAX_LIMIT as usize;
+        ids.extend(listed.items.into_iter().map(|i| i.id));
+        if done || ids.len() >= MAX_MATCHING {
+            break;
+        }
+    }
+    ids.truncate(MAX_MATCHING);
+    Ok(ids)
 }
 
 #[derive(Deserialize, Default)]
@@ -252,6 +306,8 @@ pub(super) async fn create(
 struct Bulk {
     action: String,
     ids: Vec<String>,
+    /// "Select all matching": every instance the filters find, on every page.
+    all: bool,
     csrf: String,
     filters: Filters,
 }
@@ -270,6 +326,7 @@ pub(super) async fn bulk(
         match key.as_str() {
             "action" => form.action = value,
             "ids" => form.ids.push(value),
+            "all" => form.all = value == "1",
             "_csrf" => form.csrf = value,
             "q" => form.filters.q = value,
             "status" => form.filters.status = value,
@@ -281,8 +338,16 @@ pub(super) async fn bulk(
     signed.visitor.check_csrf(Some(&form.csrf))?;
     let user = &signed.user.user_id;
     let mut failed = 0;
-    for id in form.ids.iter().take(500) {
-        let id = InstanceId::from_raw(id.as_str());
+    let ids = if form.all {
+        matching_ids(&state, &signed, &form.filters).await?
+    } else {
+        form.ids
+            .iter()
+            .take(500)
+            .map(|id| InstanceId::from_raw(id.as_str()))
+            .collect()
+    };
+    for id in ids {
         let result = match form.action.as_str() {
             "connect" => connection::connect(&state.platform, user, &id, LoginMethod::Qr)
                 .await

@@ -3,7 +3,7 @@
 use super::super::format::When;
 use super::super::labels;
 use super::super::session::SignedIn;
-use super::super::{render, toast};
+use super::super::{render, trigger};
 use crate::domain::{Direction, InstanceId, Media, MessageKind};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
@@ -113,17 +113,19 @@ pub(super) async fn send(
         idempotency_key: None,
         wait_secs: None,
     };
-    let (message, kind) =
+    // A sent message clears the form (`messageSent`); a refused one keeps it.
+    let (event, message, kind) =
         match messages::send(&state.platform, &signed.user.user_id, &id, input).await {
-            Ok(_) => (l.t(Msg::MessageQueued).to_owned(), "success"),
+            Ok(_) => ("messageSent", l.t(Msg::MessageQueued), "success"),
             Err(AppError::Invalid { message, .. } | AppError::Conflict { message, .. }) => {
-                (l.t(message).to_owned(), "error")
+                ("toast", l.t(message), "error")
             }
             Err(other) => return Err(other),
         };
-    Ok(toast(
+    Ok(trigger(
         render(&messages_list(&state, &signed, &id).await?),
-        &message,
+        event,
+        message,
         kind,
     ))
 }

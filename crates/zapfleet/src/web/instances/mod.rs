@@ -3,6 +3,7 @@
 
 mod connect;
 mod detail;
+mod forms;
 mod list;
 mod messages;
 
@@ -24,10 +25,11 @@ pub fn routes() -> Routes<AppState> {
             "/ui/instances/{id}/simulate-scan",
             post(connect::simulate_scan),
         )
-        .route("/ui/instances/{id}/disconnect", post(detail::disconnect))
-        .route("/ui/instances/{id}/reprovision", post(detail::reprovision))
-        .route("/ui/instances/{id}/delete", post(detail::delete))
-        .route("/ui/instances/{id}/config", post(detail::save_settings))
+        .route("/ui/instances/{id}/disconnect", post(forms::disconnect))
+        .route("/ui/instances/{id}/reprovision", post(forms::reprovision))
+        .route("/ui/instances/{id}/delete", post(forms::delete))
+        .route("/ui/instances/{id}/config", post(forms::save_settings))
+        .route("/ui/instances/{id}/edit", post(forms::edit))
         .route("/instances/{id}", get(detail::page))
         .route(
             "/ui/instances/{id}/messages",
