@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn every_message_has_both_languages() {
         // Words that are the same in both (names, loanwords, symbols).
-        const SAME: [&str; 4] = ["zapfleet", "E-mail", "Status", "Backup"];
+        const SAME: [&str; 5] = ["zapfleet", "E-mail", "Status", "Backup", "Webhooks"];
         for msg in Msg::ALL {
             let (pt, en) = (msg.text(Locale::PtBr), msg.text(Locale::En));
             assert!(

@@ -205,13 +205,18 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
     browser
         .click(&browser.find("[data-testid=send-message]").await)
         .await;
-    browser
-        .wait_for("the message to be read", || async {
+    // The outbox paces sends (1 to 3 s by default) and the sandbox's phone
+    // reads a moment later: on a loaded machine this takes more than 10 s.
+    crate::helpers::eventually(
+        std::time::Duration::from_secs(30),
+        "the message to be read",
+        || async {
             let status = browser.find_now("[data-testid=message-status]").await?;
             // The page speaks Portuguese: "lida", never the stored "read".
             (browser.text(&status).await == "lida").then_some(())
-        })
-        .await;
+        },
+    )
+    .await;
     browser.goto(&browser.url().await).await;
     let stats = browser
         .text(&browser.find("[data-testid=stats]").await)
