@@ -627,7 +627,10 @@ async fn a_forgotten_instance_is_unknown_to_its_token_and_to_the_admin_list() {
     let reset = rig
         .control(reqwest::Method::POST, "/sandbox/forget", json!({}))
         .await;
-    assert_eq!(reset.json::<serde_json::Value>().await.unwrap()["forgotten"], 1);
+    assert_eq!(
+        reset.json::<serde_json::Value>().await.unwrap()["forgotten"],
+        1
+    );
     assert!(rig.client.list_instances().await.unwrap().is_empty());
     let again = rig
         .control(

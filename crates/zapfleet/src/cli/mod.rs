@@ -286,10 +286,7 @@ async fn user(config: &Config, command: UserCommand) -> anyhow::Result<()> {
             let deleted = user_deletion::delete_by_email(&platform, &email)
                 .await
                 .map_err(user_error(&email))?;
-            eprintln!(
-                "deleted {email} and its {} instance(s)",
-                deleted.instances
-            );
+            eprintln!("deleted {email} and its {} instance(s)", deleted.instances);
         }
         UserCommand::ResetPassword { email, password } => {
             let password = read_password(password)?;

@@ -13,7 +13,9 @@ use super::platform::Platform;
 use super::provisioning::provision_now;
 use super::status::apply;
 use crate::domain::transition::Report;
-use crate::domain::{AuditAction, EventKind, Instance, InstanceId, InstanceStatus, StatusSource, UserId};
+use crate::domain::{
+    AuditAction, EventKind, Instance, InstanceId, InstanceStatus, StatusSource, UserId,
+};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use uazapi::ProviderError;
@@ -134,7 +136,9 @@ pub async fn fail_queued(platform: &Platform, instance: &Instance) -> Result<(),
 
 /// The provider answered for the instance's token: it is known again.
 pub async fn known_again(platform: &Platform, instance: &Instance) -> Result<(), AppError> {
-    if instance.provider_lost_at.is_some() && platform.store.clear_provider_lost(&instance.id).await? {
+    if instance.provider_lost_at.is_some()
+        && platform.store.clear_provider_lost(&instance.id).await?
+    {
         tracing::info!(instance = %instance.id, "the provider knows this instance again");
     }
     Ok(())
@@ -179,7 +183,10 @@ pub async fn reprovision(
 ) -> Result<Instance, AppError> {
     let instance = super::instances::get(platform, user, id).await?;
     if instance.provider_lost_at.is_none()
-        || !platform.store.reset_provider_link(id, platform.now()).await?
+        || !platform
+            .store
+            .reset_provider_link(id, platform.now())
+            .await?
     {
         return Err(AppError::Conflict {
             field: "provider",

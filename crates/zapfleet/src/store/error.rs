@@ -120,9 +120,7 @@ impl StoreError {
         let sqlite_full = code
             .parse::<i64>()
             .is_ok_and(|extended| extended & 0xff == 13);
-        sqlite_full
-            || code == "53100"
-            || db.message().contains("database or disk is full")
+        sqlite_full || code == "53100" || db.message().contains("database or disk is full")
     }
 
     /// Whether the database could not be reached (rather than refusing).

@@ -341,7 +341,10 @@ mod tests {
             unreachable!()
         };
         let mut conn = pool.acquire().await.unwrap();
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
         sqlx::query("INSERT INTO app_setting (key, value) VALUES ('left', 'open')")
             .execute(&mut *conn)
             .await
@@ -359,10 +362,11 @@ mod tests {
             .execute(&mut other)
             .await;
         assert!(written.is_ok(), "{written:?}");
-        let left: Option<(String,)> = sqlx::query_as("SELECT value FROM app_setting WHERE key = 'left'")
-            .fetch_optional(&mut other)
-            .await
-            .unwrap();
+        let left: Option<(String,)> =
+            sqlx::query_as("SELECT value FROM app_setting WHERE key = 'left'")
+                .fetch_optional(&mut other)
+                .await
+                .unwrap();
         assert_eq!(left, None, "rolled back");
         drop(other);
         store.close().await;

@@ -4,7 +4,9 @@
 
 use super::sql::{Arg, Sql};
 use super::{Store, StoreError};
-use crate::domain::{InstanceId, InstanceStatus, MessageId, MessageStatus, ProvisionState, Timestamp};
+use crate::domain::{
+    InstanceId, InstanceStatus, MessageId, MessageStatus, ProvisionState, Timestamp,
+};
 
 impl Store {
     /// Marks an instance lost at the provider: no automatic reconnect, the next

@@ -29,7 +29,8 @@ impl SmallDisk {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
             .as_nanos();
-        let dir = std::env::temp_dir().join(format!("zapfleet-full-{}-{nanos}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("zapfleet-full-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).ok()?;
         let mounted = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m")])
@@ -69,7 +70,12 @@ fn fill(path: &Path) {
     let _ = file.sync_all();
 }
 
-async fn send(app: &TestApp, user: &crate::helpers::TestUser, id: &str, text: &str) -> reqwest::Response {
+async fn send(
+    app: &TestApp,
+    user: &crate::helpers::TestUser,
+    id: &str,
+    text: &str,
+) -> reqwest::Response {
     app.send(user, id, json!({"to": "11977776666", "text": text}))
         .await
 }
@@ -144,7 +150,10 @@ async fn a_full_disk_answers_503_and_writes_work_again_once_space_returns() {
         .iter()
         .filter(|m| m["status"] != "queued" && m["status"] != "failed")
         .count();
-    assert_eq!(twin["sentCount"], sent, "the provider has what we think we sent");
+    assert_eq!(
+        twin["sentCount"], sent,
+        "the provider has what we think we sent"
+    );
 
     let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
         .unwrap()

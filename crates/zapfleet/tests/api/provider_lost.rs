@@ -7,8 +7,8 @@
 //! Over real sockets against the sandbox, whose controls do the forgetting.
 
 use crate::helpers::{TestApp, TestUser, expect_error};
-use crate::pages::Browser;
 use crate::on_both_backends;
+use crate::pages::Browser;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use zapfleet::domain::InstanceId;
@@ -40,7 +40,10 @@ async fn instance_json(app: &TestApp, user: &TestUser, id: &str) -> Value {
 
 async fn poll_now(app: &TestApp, id: &str) -> usize {
     let id = InstanceId::from_raw(id.to_owned());
-    app.store.set_next_poll(&id, app.platform.now()).await.unwrap();
+    app.store
+        .set_next_poll(&id, app.platform.now())
+        .await
+        .unwrap();
     zapfleet::workers::poller::try_execute_task(&app.platform)
         .await
         .unwrap()
@@ -102,7 +105,11 @@ async fn an_instance_the_provider_forgot_is_shown_lost_and_re_created_on_request
     let connect = app.act(&ana, id, "connect", None).await;
     assert_eq!(connect.status(), StatusCode::OK, "and it connects again");
     let audit: Value = app
-        .request(&ana, Method::GET, "/api/audit?action=instance_reprovisioned")
+        .request(
+            &ana,
+            Method::GET,
+            "/api/audit?action=instance_reprovisioned",
+        )
         .send()
         .await
         .unwrap()
@@ -122,7 +129,11 @@ async fn sends_to_a_forgotten_instance_fail_with_the_reason_and_are_not_retried(
         let sent = app
             .send(&ana, id, json!({"to": "11977776666", "text": text}))
             .await;
-        assert_eq!(sent.status(), StatusCode::ACCEPTED, "not known to be lost yet");
+        assert_eq!(
+            sent.status(),
+            StatusCode::ACCEPTED,
+            "not known to be lost yet"
+        );
     }
     zapfleet::workers::outbox::try_execute_task(&app.platform)
         .await
@@ -205,7 +216,11 @@ async fn the_pages_show_a_lost_instance_and_re_create_it_with_a_button(app: Test
     assert_eq!(list.text("[data-testid=lost]"), "perdida no provedor");
     let page = browser.page(&format!("/instances/{id}")).await;
     assert_eq!(page.count("[data-testid=reprovision]"), 1);
-    assert_eq!(page.count("[data-connect]"), 0, "no connect button while lost");
+    assert_eq!(
+        page.count("[data-connect]"),
+        0,
+        "no connect button while lost"
+    );
     let done = browser
         .post(
             &format!("/ui/instances/{id}/reprovision"),

@@ -51,7 +51,11 @@ async fn receipts_lost_on_the_way_are_fetched_a_batch_at_a_time(app: TestApp) {
         "not before the webhooks had their chance"
     );
     app.advance_clock(receipts::GRACE_MS + 1_000);
-    assert_eq!(receipts::check(&app.platform, 2).await.unwrap(), 2, "a batch");
+    assert_eq!(
+        receipts::check(&app.platform, 2).await.unwrap(),
+        2,
+        "a batch"
+    );
     assert_eq!(statuses().await, ["read", "read", "sent"]);
     assert_eq!(receipts::check(&app.platform, 2).await.unwrap(), 1);
     assert_eq!(statuses().await, ["read", "read", "read"]);

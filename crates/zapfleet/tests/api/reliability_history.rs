@@ -65,11 +65,15 @@ async fn deleting_an_instance_keeps_the_users_past_days(app: TestApp) {
     assert_eq!(after["total"]["sent"], 3, "the past stays: {after}");
     assert_eq!(after["days"], before["days"], "day by day too");
     assert_eq!(
-        app.request(&ana, Method::GET, &format!("/api/instances/{retired_id}/stats"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.request(
+            &ana,
+            Method::GET,
+            &format!("/api/instances/{retired_id}/stats")
+        )
+        .send()
+        .await
+        .unwrap()
+        .status(),
         StatusCode::NOT_FOUND,
         "the instance itself is gone"
     );

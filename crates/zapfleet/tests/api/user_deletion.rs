@@ -24,7 +24,9 @@ async fn admin(app: &TestApp) -> (Browser, String, TestUser) {
     let csrf = browser.sign_up(email).await;
     let user = accounts::find_user(&app.platform, email).await.unwrap();
     assert!(user.is_admin);
-    let token = tokens::issue(&app.platform, &user.id, "testes").await.unwrap();
+    let token = tokens::issue(&app.platform, &user.id, "testes")
+        .await
+        .unwrap();
     (
         browser,
         csrf,
@@ -72,8 +74,13 @@ async fn audit_lines(app: &TestApp, admin: &TestUser) -> Value {
 async fn an_admin_deletes_a_user_with_its_instances_at_the_provider(app: TestApp) {
     let (browser, csrf, chefe) = admin(&app).await;
     let (bia, twins) = user_with_instances(&app).await;
-    let kept = app.create_instance(&chefe, "Do Chefe", "11 96666-5555").await;
-    let bia_id = accounts::find_user(&app.platform, &bia.email).await.unwrap().id;
+    let kept = app
+        .create_instance(&chefe, "Do Chefe", "11 96666-5555")
+        .await;
+    let bia_id = accounts::find_user(&app.platform, &bia.email)
+        .await
+        .unwrap()
+        .id;
 
     let deleted = browser
         .post(
@@ -85,7 +92,10 @@ async fn an_admin_deletes_a_user_with_its_instances_at_the_provider(app: TestApp
 
     let left = sandbox_ids(&app).await;
     for twin in &twins {
-        assert!(!left.contains(&twin["id"]), "deleted at the provider: {left:?}");
+        assert!(
+            !left.contains(&twin["id"]),
+            "deleted at the provider: {left:?}"
+        );
     }
     assert_eq!(left.len(), 1, "the admin's own instance stays");
     assert_eq!(app.twins(&kept).await.len(), 1);
@@ -94,15 +104,25 @@ async fn an_admin_deletes_a_user_with_its_instances_at_the_provider(app: TestApp
         StatusCode::UNAUTHORIZED,
         "its token ends"
     );
-    assert!(accounts::find_user(&app.platform, &bia.email).await.is_err());
+    assert!(
+        accounts::find_user(&app.platform, &bia.email)
+            .await
+            .is_err()
+    );
     let lines = audit_lines(&app, &chefe).await;
     let line = &lines["items"][0];
     assert_eq!(line["targetName"], bia.email.as_str(), "{lines}");
 
     // Not one's own account.
-    let me = accounts::find_user(&app.platform, &chefe.email).await.unwrap().id;
+    let me = accounts::find_user(&app.platform, &chefe.email)
+        .await
+        .unwrap()
+        .id;
     let refused = browser
-        .post(&format!("/admin/users/{me}/delete"), &[("_csrf", csrf.as_str())])
+        .post(
+            &format!("/admin/users/{me}/delete"),
+            &[("_csrf", csrf.as_str())],
+        )
         .await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
 }
@@ -128,7 +148,10 @@ async fn the_command_line_deletes_a_user_with_its_instances_at_the_provider(app:
     assert!(said.contains("2 instance"), "{said}");
     let left = sandbox_ids(&app).await;
     for twin in &twins {
-        assert!(!left.contains(&twin["id"]), "deleted at the provider: {left:?}");
+        assert!(
+            !left.contains(&twin["id"]),
+            "deleted at the provider: {left:?}"
+        );
     }
     assert_eq!(
         app.list_instances(&bia, "").await.status(),
@@ -179,9 +202,16 @@ async fn an_admin_deletes_a_user_by_clicking_and_confirming() {
             (!body.as_str().unwrap_or_default().contains(&bia.email)).then_some(())
         })
         .await;
-    assert!(accounts::find_user(&app.platform, &bia.email).await.is_err());
+    assert!(
+        accounts::find_user(&app.platform, &bia.email)
+            .await
+            .is_err()
+    );
     let left = sandbox_ids(&app).await;
     for twin in &twins {
-        assert!(!left.contains(&twin["id"]), "deleted at the provider: {left:?}");
+        assert!(
+            !left.contains(&twin["id"]),
+            "deleted at the provider: {left:?}"
+        );
     }
 }
