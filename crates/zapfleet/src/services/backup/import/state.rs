@@ -269,8 +269,7 @@ impl State<'_> {
                             profile_name,
                             logged_out,
                             login: None,
-                            // The restore asks the provider at once; a lost one shows then.
-                            provider_lost_at: None,
+                            provider_lost_at: None, // a lost one shows at its first poll
                         };
                         let restored = RestoredInstance {
                             provider_id,
