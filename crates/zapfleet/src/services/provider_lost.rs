@@ -76,7 +76,19 @@ pub async fn confirm_and_mark(
     id: &InstanceId,
     error: &ProviderError,
 ) -> Result<bool, AppError> {
-    if !may_be_gone(error) || token_known(platform, id).await != Some(false) {
+    if !may_be_gone(error) {
+        return Ok(false);
+    }
+    // Already known lost (a slow poll asking again): no more lookups.
+    if platform
+        .store
+        .instance_by_id(id)
+        .await?
+        .is_some_and(|i| i.provider_lost_at.is_some())
+    {
+        return Ok(true);
+    }
+    if token_known(platform, id).await != Some(false) {
         return Ok(false);
     }
     if listed(platform, id).await == Some(true) {

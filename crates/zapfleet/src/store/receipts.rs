@@ -163,7 +163,9 @@ impl Store {
         Ok(moved)
     }
 
-    /// Records an incoming message once (repeats are ignored) and counts it.
+    /// Records an incoming message once (repeats are ignored) and counts it,
+    /// dated `at` by our clock, with the provider's own time beside it.
+    #[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
     pub async fn record_incoming(
         &self,
         instance: &InstanceId,

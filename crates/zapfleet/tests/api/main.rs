@@ -27,6 +27,7 @@ mod concurrency;
 mod connection;
 mod disk_full;
 mod errors;
+mod faults;
 mod forwarding;
 mod hardening;
 mod instance_page;

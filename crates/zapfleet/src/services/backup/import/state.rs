@@ -269,7 +269,7 @@ impl State<'_> {
                             profile_name,
                             logged_out,
                             login: None,
-                            provider_lost_at: None, // the provider is asked at once
+                            provider_lost_at: None, // a lost one shows at its first poll
                         };
                         let restored = RestoredInstance {
                             provider_id,
