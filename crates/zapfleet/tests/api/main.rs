@@ -12,6 +12,7 @@ mod architecture;
 mod audit;
 mod authorization;
 mod backup;
+mod bench_smoke;
 mod browser;
 mod browser_cleanup;
 mod browser_list;
