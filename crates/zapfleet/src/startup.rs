@@ -280,6 +280,7 @@ pub fn platform(
         retention: config.retention,
         phone: None,
         backups: config.backups.clone(),
+        tokens: Arc::default(),
     })
 }
 
