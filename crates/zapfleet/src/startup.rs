@@ -101,6 +101,9 @@ impl Application {
         upgrade::refresh_name_keys(&platform)
             .await
             .context("cannot recompute instance name keys")?;
+        upgrade::refresh_search_keys(&platform)
+            .await
+            .context("cannot compute instance search keys")?;
         platform.public_url = public_url;
         platform.phone = sandbox
             .as_ref()
@@ -283,6 +286,7 @@ pub fn platform(
         retention: config.retention,
         phone: None,
         backups: config.backups.clone(),
+        tokens: Arc::default(),
     })
 }
 
@@ -297,6 +301,9 @@ pub async fn command_platform(config: &Config) -> anyhow::Result<Platform> {
     upgrade::refresh_name_keys(&platform)
         .await
         .context("cannot recompute instance name keys")?;
+    upgrade::refresh_search_keys(&platform)
+        .await
+        .context("cannot compute instance search keys")?;
     Ok(platform)
 }
 

@@ -68,6 +68,28 @@ impl InstanceName {
     pub fn key(&self) -> String {
         fold_case(&self.0)
     }
+
+    /// The form substring search compares: the [`key`](Self::key) without
+    /// accents, so "sao" finds "São" and "ze" finds "Zé". Stored as the
+    /// instance's `searchKey`; changing it needs [`SEARCH_KEY_VERSION`] raised.
+    pub fn search_key(&self) -> String {
+        fold_for_search(&self.0)
+    }
+}
+
+/// The version of [`InstanceName::search_key`]'s rule (with [`KEY_VERSION`],
+/// which it builds on); stored search keys made under another are recomputed
+/// at start-up.
+pub const SEARCH_KEY_VERSION: i64 = 1;
+
+/// Folds text the way [`InstanceName::search_key`] does, for search terms:
+/// [`fold_case`], then decomposed with the combining marks (accents, cedilla,
+/// tilde) dropped.
+pub fn fold_for_search(text: &str) -> String {
+    fold_case(text)
+        .nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect()
 }
 
 /// The version of [`InstanceName::key`]'s rule; stored keys made under an older
@@ -104,6 +126,16 @@ mod tests {
         let name = InstanceName::parse("  Loja Centro  ").unwrap();
         assert_eq!(name.as_str(), "Loja Centro");
         assert_eq!(name.key(), "loja centro");
+    }
+
+    #[test]
+    fn search_keys_fold_accents_as_well_as_case() {
+        let name = InstanceName::parse("Atendimento SÃO Paulo – Zé Açaí").unwrap();
+        assert_eq!(name.search_key(), "atendimento sao paulo – ze acai");
+        assert_eq!(fold_for_search("São"), "sao");
+        assert_eq!(fold_for_search("ZÉ"), "ze");
+        // Decomposed input folds the same as composed.
+        assert_eq!(fold_for_search("sa\u{303}o"), "sao");
     }
 
     #[test]

@@ -321,6 +321,7 @@ pub async fn set_disabled(
         .set_user_disabled(target, disabled, platform.now())
         .await?
     {
+        platform.tokens.forget_user(target);
         let action = if disabled {
             AuditAction::UserDisabled
         } else {

@@ -21,6 +21,7 @@ pub mod ssrf;
 pub mod stats;
 pub mod status;
 pub mod throttle;
+pub mod token_cache;
 pub mod tokens;
 pub mod upgrade;
 pub mod user_deletion;

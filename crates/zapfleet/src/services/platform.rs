@@ -84,6 +84,8 @@ pub struct Platform {
     pub phone: Option<Arc<dyn PretendPhone>>,
     /// Backups `serve` takes by itself, when configured.
     pub backups: Option<super::backup::Schedule>,
+    /// API tokens checked in the last seconds (see [`super::tokens::authenticate`]).
+    pub tokens: Arc<super::token_cache::TokenCache>,
 }
 
 impl Platform {

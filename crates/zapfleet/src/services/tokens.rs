@@ -55,24 +55,36 @@ pub async fn issue(
 }
 
 /// Who a bearer token belongs to; `Unauthenticated` for unknown, revoked or
-/// disabled-owner tokens.
+/// disabled-owner tokens. A token checked in the last seconds is not looked up
+/// again (revoking it or disabling its owner here forgets it at once; see
+/// [`TokenCache`](super::token_cache::TokenCache)).
 pub async fn authenticate(platform: &Platform, secret: &str) -> Result<TokenOwner, AppError> {
     if !secret.starts_with(TOKEN_PREFIX) || secret.len() > 200 {
         return Err(AppError::Unauthenticated);
     }
-    let owner = platform
-        .store
-        .find_token_owner(&secret_hash(secret))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let hash = secret_hash(secret);
+    let owner = match platform.tokens.get(&hash) {
+        Some(owner) => owner,
+        None => {
+            let generation = platform.tokens.generation();
+            let owner = platform
+                .store
+                .find_token_owner(&hash)
+                .await?
+                .ok_or(AppError::Unauthenticated)?;
+            platform.tokens.put(&hash, owner.clone(), generation);
+            owner
+        }
+    };
     let now = platform.now();
     if owner
         .last_used_at
         .is_none_or(|t| now.millis_since(t) > TOUCH_INTERVAL_MS)
     {
         // Bookkeeping only: a failure here must not fail the request.
-        if let Err(error) = platform.store.touch_token(&owner.token_id, now).await {
-            tracing::warn!(%error, "could not record token use");
+        match platform.store.touch_token(&owner.token_id, now).await {
+            Ok(()) => platform.tokens.touched(&hash, now),
+            Err(error) => tracing::warn!(%error, "could not record token use"),
         }
     }
     Ok(owner)
@@ -90,6 +102,7 @@ pub async fn revoke(platform: &Platform, user: &UserId, id: &TokenId) -> Result<
         .revoke_token(user, id, platform.now())
         .await?
     {
+        platform.tokens.forget_token(id);
         let target = Target::new(id, None);
         audit::record(
             platform,

@@ -4,7 +4,7 @@
 //! after the migrations by `serve` and `migrate`; idempotent.
 
 use super::platform::Platform;
-use crate::domain::instance_name::KEY_VERSION;
+use crate::domain::instance_name::{KEY_VERSION, SEARCH_KEY_VERSION};
 use crate::domain::{ForwardWebhook, InstanceName};
 use crate::store::StoreError;
 
@@ -85,6 +85,27 @@ pub async fn refresh_name_keys(platform: &Platform) -> Result<usize, StoreError>
             changed,
             "instance name keys recomputed under the new folding rule"
         );
+    }
+    Ok(changed)
+}
+
+/// Fills the search keys of instances written before they existed, or under
+/// another folding rule (they make searches accent-insensitive and indexed:
+/// see [`InstanceName::search_key`]). Returns how many were written.
+pub async fn refresh_search_keys(platform: &Platform) -> Result<usize, StoreError> {
+    let version = format!("{KEY_VERSION}.{SEARCH_KEY_VERSION}");
+    if platform.store.search_key_version().await? == version {
+        return Ok(0);
+    }
+    let mut changed = 0;
+    for (id, name, _) in platform.store.instance_name_keys().await? {
+        let key = InstanceName::from_stored(name).search_key();
+        platform.store.set_search_key(&id, &key).await?;
+        changed += 1;
+    }
+    platform.store.set_search_key_version(&version).await?;
+    if changed > 0 {
+        tracing::info!(changed, "instance search keys computed");
     }
     Ok(changed)
 }

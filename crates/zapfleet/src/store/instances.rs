@@ -123,8 +123,8 @@ impl Store {
                 Sql::new(format!(
                     r#"INSERT INTO whatsapp_instance
                    (id, name, "nameKey", phone, status, "userId", "instanceKey", "createdAt", "updatedAt", config,
-                    "webhookSecret", "webhookSecretHash")
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) RETURNING {RETURNING}"#
+                    "webhookSecret", "webhookSecretHash", "searchKey")
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12) RETURNING {RETURNING}"#
                 ))
             .bind(&id)
             .bind(new.name.as_str())
@@ -136,7 +136,8 @@ impl Store {
             .bind(now)
             .bind(InstanceSettings::default().to_config())
             .bind(new.webhook_secret_sealed)
-            .bind(new.webhook_secret_hash),
+            .bind(new.webhook_secret_hash)
+            .bind(new.name.search_key()),
         )
         .await?;
         tx.execute(
@@ -210,7 +211,10 @@ impl Store {
         if let Some(name) = &changes.name {
             let name_ref = sql.arg(name.as_str());
             let key_ref = sql.arg(name.key());
-            sets.push(format!(r#"name = {name_ref}, "nameKey" = {key_ref}"#));
+            let search_ref = sql.arg(name.search_key());
+            sets.push(format!(
+                r#"name = {name_ref}, "nameKey" = {key_ref}, "searchKey" = {search_ref}"#
+            ));
         }
         if let Some(phone) = &changes.phone {
             let phone_ref = sql.arg(phone.as_ref().map(|p| p.digits().to_owned()));

@@ -5,8 +5,12 @@ use super::sql::{Arg, Sql};
 use super::{Backend, Store, StoreError};
 use crate::domain::{
     Cursor, Instance, InstanceSort, InstanceStatus, SortField, SortValue, Timestamp, UserId,
-    instance_name::fold_case,
+    instance_name::fold_for_search,
 };
+
+/// The shortest text the trigram indexes can find; shorter searches scan the
+/// user's instances (they match so many that the scan stops early anyway).
+const TRIGRAM_CHARS: usize = 3;
 
 /// How a page is chosen.
 #[derive(Debug, Clone)]
@@ -52,6 +56,27 @@ fn like_contains(text: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The condition "`column` contains `text`", through the engine's trigram
+/// index: an FTS5 `MATCH` on SQLite, a `LIKE` that `pg_trgm` answers on
+/// PostgreSQL. `column` is `"searchKey"` or `phone`, both indexed.
+fn contains(sql: &mut Sql, backend: Backend, column: &str, text: &str) -> String {
+    if backend == Backend::Sqlite && text.chars().count() >= TRIGRAM_CHARS {
+        // A phrase in one column: the trigram tokenizer makes it a substring search.
+        let phrase = format!(
+            "{{{}}} : \"{}\"",
+            column.trim_matches('"'),
+            text.replace('"', "\"\"")
+        );
+        let phrase_ref = sql.arg(phrase);
+        format!(
+            "i.rowid IN (SELECT rowid FROM instance_search WHERE instance_search MATCH {phrase_ref})"
+        )
+    } else {
+        let pattern_ref = sql.arg(like_contains(text));
+        format!(r#"i.{column} LIKE {pattern_ref} ESCAPE '\'"#)
+    }
+}
+
 /// The SQL expression a sort field orders by. Never-connected instances sort
 /// as the oldest connections (the epoch).
 fn sort_column(field: SortField, backend: Backend) -> &'static str {
@@ -88,18 +113,18 @@ fn cursor_arg(value: &SortValue) -> Arg {
 }
 
 /// The WHERE conditions of a list request, their arguments added to `sql`.
-fn filters(sql: &mut Sql, user: &UserId, query: &InstanceQuery) -> Vec<String> {
+/// A search matches the name without regard to case or accents ("sao" finds
+/// "São"), or, when it holds digits, those digits in the phone.
+fn filters(sql: &mut Sql, backend: Backend, user: &UserId, query: &InstanceQuery) -> Vec<String> {
     let mut filters = vec![format!(r#"i."userId" = {}"#, sql.arg(user))];
     if let Some(search) = query.search.as_deref() {
-        let name_ref = sql.arg(like_contains(&fold_case(search)));
+        let name = contains(sql, backend, r#""searchKey""#, &fold_for_search(search));
         let digits: String = search.chars().filter(char::is_ascii_digit).collect();
         if digits.is_empty() {
-            filters.push(format!(r#"i."nameKey" LIKE {name_ref} ESCAPE '\'"#));
+            filters.push(name);
         } else {
-            let phone_ref = sql.arg(like_contains(&digits));
-            filters.push(format!(
-                r#"(i."nameKey" LIKE {name_ref} ESCAPE '\' OR i.phone LIKE {phone_ref} ESCAPE '\')"#
-            ));
+            let phone = contains(sql, backend, "phone", &digits);
+            filters.push(format!("({name} OR {phone})"));
         }
     }
     if let Some(status) = query.status {
@@ -116,7 +141,7 @@ impl Store {
         query: &InstanceQuery,
     ) -> Result<InstancePage, StoreError> {
         let mut count = Sql::default();
-        let conditions = filters(&mut count, user, query);
+        let conditions = filters(&mut count, self.backend(), user, query);
         count.push(&format!(
             "SELECT COUNT(*) FROM whatsapp_instance i WHERE {}",
             conditions.join(" AND ")
@@ -124,7 +149,7 @@ impl Store {
         let (total,): (i64,) = self.fetch_one(count).await?;
 
         let mut page = Sql::default();
-        let mut conditions = filters(&mut page, user, query);
+        let mut conditions = filters(&mut page, self.backend(), user, query);
         let column = sort_column(query.sort.field, self.backend());
         let (direction, comparison) = if query.sort.descending {
             ("DESC", "<")

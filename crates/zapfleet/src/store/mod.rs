@@ -228,10 +228,15 @@ impl Store {
         }
     }
 
-    /// Starts a transaction.
+    /// Starts a transaction. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`, waiting up to the busy timeout): every transaction
+    /// here writes, and a deferred one that read first (as preparing a
+    /// statement that touches the FTS5 search table does) cannot upgrade once
+    /// another connection has written, failing with "database is locked"
+    /// instead of waiting.
     async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.pool {
-            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
             Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }

@@ -8,6 +8,8 @@ use crate::domain::InstanceId;
 
 /// The `app_setting` key holding the version of the rule the stored keys follow.
 const NAME_KEY_VERSION: &str = "name_key_version";
+/// The `app_setting` key holding the rule the stored search keys follow.
+const SEARCH_KEY_VERSION: &str = "search_key_version";
 
 impl Store {
     /// The version of the name-key rule the stored keys were made with (1: the
@@ -41,6 +43,28 @@ impl Store {
     pub async fn set_name_key(&self, id: &InstanceId, key: &str) -> Result<(), StoreError> {
         self.execute(
             Sql::new(r#"UPDATE whatsapp_instance SET "nameKey" = $1 WHERE id = $2"#)
+                .bind(key)
+                .bind(id),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The rule the stored search keys were made with (empty: none yet, the
+    /// rows predate the column).
+    pub async fn search_key_version(&self) -> Result<String, StoreError> {
+        Ok(self.setting(SEARCH_KEY_VERSION).await?.unwrap_or_default())
+    }
+
+    /// Records that every stored search key follows rule `version`.
+    pub async fn set_search_key_version(&self, version: &str) -> Result<(), StoreError> {
+        self.set_setting(SEARCH_KEY_VERSION, version).await
+    }
+
+    /// Replaces one instance's search key (the trigram indexes follow).
+    pub async fn set_search_key(&self, id: &InstanceId, key: &str) -> Result<(), StoreError> {
+        self.execute(
+            Sql::new(r#"UPDATE whatsapp_instance SET "searchKey" = $1 WHERE id = $2"#)
                 .bind(key)
                 .bind(id),
         )

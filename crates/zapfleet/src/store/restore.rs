@@ -210,8 +210,8 @@ impl Restore {
                     r#"INSERT INTO whatsapp_instance
                        (id, name, "nameKey", phone, status, "userId", "instanceKey", "createdAt", "updatedAt",
                         "lastConnection", config, "provisionState", "providerId", "providerToken", "webhookSecret",
-                        "webhookSecretHash", "profileName", "loggedOut")
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"#,
+                        "webhookSecretHash", "profileName", "loggedOut", "searchKey")
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"#,
                 )
                 .bind(&i.id)
                 .bind(i.name.as_str())
@@ -230,7 +230,8 @@ impl Restore {
                 .bind(restored.webhook_secret_sealed.clone())
                 .bind(restored.webhook_secret_hash.clone())
                 .bind(i.profile_name.clone())
-                .bind(i.logged_out),
+                .bind(i.logged_out)
+                .bind(i.name.search_key()),
             )
             .await?;
         // One attempt counted: the next one looks for the provider instance

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 on_both_backends!(
     search_finds_names_in_any_case_and_phones_by_digits,
+    accent_insensitive_search,
     the_status_filter_and_sorts_order_the_list,
     cursor_pages_walk_every_instance_exactly_once,
     numbered_pages_and_totals_agree,
@@ -54,6 +55,64 @@ async fn search_finds_names_in_any_case_and_phones_by_digits(app: TestApp) {
     assert_eq!(list(&app, &ana, "q=_").await["total"], 1);
     assert_eq!(list(&app, &ana, "q=nada").await["total"], 0);
     assert_eq!(list(&app, &ana, "q=").await["total"], 3);
+}
+
+/// "sao" finds "São" and "ze" finds "Zé", through the search indexes (short
+/// terms scan), and the indexes follow renames and deletions.
+async fn accent_insensitive_search(app: TestApp) {
+    let ana = app.new_user().await;
+    app.create_instance(&ana, "São Paulo Centro", "11999990001")
+        .await;
+    let ze = app.create_instance(&ana, "Zé Doca", "11999990002").await;
+    app.create_instance(&ana, "Açaí da Praça", "11999990003")
+        .await;
+    let bento = app.create_instance(&ana, "Sao Bento", "11999990004").await;
+    app.create_instance(&ana, "ZEBRA", "11999990005").await;
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    let found = |query: &'static str| {
+        let (app, ana) = (&app, &ana);
+        async move { sorted(names(&list(app, ana, query).await)) }
+    };
+
+    assert_eq!(found("q=sao").await, ["Sao Bento", "São Paulo Centro"]);
+    assert_eq!(found("q=S%C3%83O").await, ["Sao Bento", "São Paulo Centro"]);
+    assert_eq!(found("q=ze").await, ["ZEBRA", "Zé Doca"], "two letters");
+    assert_eq!(found("q=z%C3%A9%20d").await, ["Zé Doca"]);
+    assert_eq!(found("q=acai").await, ["Açaí da Praça"]);
+    assert_eq!(found("q=PRACA").await, ["Açaí da Praça"]);
+    assert_eq!(
+        found("q=paulo%20centro&status=disconnected").await,
+        ["São Paulo Centro"]
+    );
+    assert_eq!(list(&app, &ana, "q=sao").await["total"], 2);
+
+    // Renamed and deleted instances are found by what they are now.
+    let renamed = app
+        .patch_instance(
+            &ana,
+            ze["id"].as_str().unwrap(),
+            &serde_json::json!({"name": "Loja Nova"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), StatusCode::OK);
+    assert_eq!(found("q=doca").await, Vec::<String>::new());
+    assert_eq!(found("q=ze").await, ["ZEBRA"]);
+    assert_eq!(found("q=nova").await, ["Loja Nova"]);
+    let deleted = app
+        .delete_instance(&ana, bento["id"].as_str().unwrap())
+        .await;
+    assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(found("q=sao").await, ["São Paulo Centro"]);
+    assert_eq!(found("q=bento").await, Vec::<String>::new());
+
+    // Another user's instances never match.
+    let bia = app.new_user().await;
+    app.create_instance(&bia, "São Paulo Sul", "11999990009")
+        .await;
+    assert_eq!(found("q=sao").await, ["São Paulo Centro"]);
 }
 
 async fn the_status_filter_and_sorts_order_the_list(app: TestApp) {

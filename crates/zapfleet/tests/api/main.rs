@@ -13,6 +13,7 @@ mod architecture;
 mod audit;
 mod authorization;
 mod backup;
+mod bench_smoke;
 mod browser;
 mod browser_a11y;
 mod browser_account;
