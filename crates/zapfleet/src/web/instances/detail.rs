@@ -6,7 +6,7 @@
 use super::super::session::SignedIn;
 use super::super::webhook_form::{EventChoice, INSTANCE_EVENTS, event_choices};
 use super::super::{PageCtx, charts, render};
-use super::messages::messages_list;
+use super::messages::{MessageFilters, messages_list};
 use super::{Row, status_label};
 use crate::domain::{InstanceId, Usage};
 use crate::error::AppError;
@@ -128,7 +128,7 @@ pub(super) async fn render_page(
                 l.t(Msg::StatReceived),
             ],
         );
-    let messages_html = messages_list(state, signed, id)
+    let messages_html = messages_list(state, signed, id, &MessageFilters::default())
         .await?
         .render()
         .map_err(|e| AppError::Internal(e.into()))?;
