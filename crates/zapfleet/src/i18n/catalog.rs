@@ -355,6 +355,11 @@ catalog! {
     Replay => "Reenviar", "Send again";
     ReplayedToast => "Entrega reenviada.", "Delivery sent again.";
     FilterButton => "Filtrar", "Filter";
+    MessageFilterDirection => "Direção", "Direction";
+    MessageFilterAllDirections => "Enviadas e recebidas", "Sent and received";
+    MessageFilterAllStatuses => "Qualquer status", "Any status";
+    MessageFilterQueued => "Na fila", "Queued";
+    MessageFailedBecause => "Motivo da falha:", "Why it failed:";
 
     // Account: password, sessions, time zone, formatting.
     ActionPasswordChanged => "Trocou a senha", "Changed their password";

@@ -20,6 +20,7 @@ mod browser_account;
 mod browser_cleanup;
 mod browser_instance;
 mod browser_list;
+mod browser_messages;
 mod browser_phone;
 mod browser_selection;
 mod browser_webhooks;

@@ -8,7 +8,7 @@ use super::super::labels;
 use super::super::session::SignedIn;
 use super::super::webhook_form::{EventChoice, INSTANCE_EVENTS, event_choices};
 use super::super::{PageCtx, charts, render};
-use super::messages::messages_list;
+use super::messages::{MessageFilters, messages_list};
 use super::{Row, status_label};
 use crate::domain::{InstanceId, Usage};
 use crate::error::AppError;
@@ -121,7 +121,7 @@ pub(super) async fn render_page(
     let period = Period::last_days(stats::today(&state.platform, user).await?, 14);
     let usage = stats::usage(&state.platform, user, Some(id), period, true).await?;
     let chart = charts::messages_per_day(&usage.days, l) + &charts::table_per_day(&usage.days, l);
-    let messages_html = messages_list(state, signed, id)
+    let messages_html = messages_list(state, signed, id, &MessageFilters::default())
         .await?
         .render()
         .map_err(|e| AppError::Internal(e.into()))?;

@@ -125,7 +125,7 @@ fn millis(text: &str) -> Result<Option<u64>, ()> {
         return Ok(None);
     }
     let secs: f64 = text.parse().map_err(|_| ())?;
-    if !secs.is_finite() || secs < 0.0 || secs > 1e6 {
+    if !secs.is_finite() || !(0.0..=1e6).contains(&secs) {
         return Err(());
     }
     Ok(Some((secs * 1000.0).round() as u64))

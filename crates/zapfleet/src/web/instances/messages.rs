@@ -11,7 +11,7 @@ use crate::services::messages::{self, ListMessages, MessageRecord, SendInput};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::Deserialize;
 
@@ -23,8 +23,28 @@ const SHOWN: u32 = 20;
 pub(super) struct MessagesList {
     l: Locale,
     id: String,
-    /// (time, outgoing, peer, text, status, status as read)
-    messages: Vec<(When, bool, String, String, &'static str, &'static str)>,
+    /// (time, outgoing, peer, text, status, status as read, failure reason)
+    messages: Vec<(
+        When,
+        bool,
+        String,
+        String,
+        &'static str,
+        &'static str,
+        String,
+    )>,
+    page: u32,
+    pages: u32,
+    total: i64,
+}
+
+/// The list's filters and page, as the filter form and the pager send them.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub(super) struct MessageFilters {
+    direction: String,
+    status: String,
+    page: u32,
 }
 
 /// What a message shows as its text: the text or caption, else what its file
@@ -52,16 +72,46 @@ pub(super) async fn messages_list(
     state: &AppState,
     signed: &SignedIn,
     id: &InstanceId,
+    filters: &MessageFilters,
 ) -> Result<MessagesList, AppError> {
     let l = signed.visitor.locale;
-    let input = ListMessages {
+    let input = |page: u32| ListMessages {
+        direction: Some(filters.direction.clone()).filter(|d| !d.is_empty()),
+        status: Some(filters.status.clone()).filter(|s| !s.is_empty()),
+        page: Some(page.max(1)),
         limit: Some(SHOWN),
-        ..ListMessages::default()
     };
-    let page = messages::list(&state.platform, &signed.user.user_id, id, input).await?;
+    let user = &signed.user.user_id;
+    // Filters from a hand-edited request fall back to none.
+    let mut page = match messages::list(&state.platform, user, id, input(filters.page)).await {
+        Err(AppError::BadRequest { .. }) => {
+            messages::list(
+                &state.platform,
+                user,
+                id,
+                ListMessages {
+                    limit: Some(SHOWN),
+                    ..ListMessages::default()
+                },
+            )
+            .await?
+        }
+        other => other?,
+    };
+    let pages = u32::try_from(page.total.max(0))
+        .unwrap_or(u32::MAX)
+        .div_ceil(SHOWN)
+        .max(1);
+    // A page past the end (fewer messages now) shows the last one.
+    if page.page > pages {
+        page = messages::list(&state.platform, user, id, input(pages)).await?;
+    }
     Ok(MessagesList {
         l,
         id: id.to_string(),
+        page: page.page,
+        pages,
+        total: page.total,
         messages: page
             .items
             .iter()
@@ -73,6 +123,10 @@ pub(super) async fn messages_list(
                     shown_text(l, m),
                     m.status.as_str(),
                     labels::message_status(l, m.status),
+                    m.error
+                        .as_deref()
+                        .map(|e| labels::provider_error(l, e))
+                        .unwrap_or_default(),
                 )
             })
             .collect(),
@@ -83,9 +137,12 @@ pub(super) async fn list(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
+    Query(filters): Query<MessageFilters>,
 ) -> Result<Response, AppError> {
     let id = InstanceId::from_raw(id);
-    Ok(render(&messages_list(&state, &signed, &id).await?))
+    Ok(render(
+        &messages_list(&state, &signed, &id, &filters).await?,
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -94,6 +151,9 @@ pub(super) struct SendForm {
     to: String,
     text: String,
     _csrf: String,
+    /// The list's filters, so the list comes back as it was shown.
+    direction: String,
+    status: String,
 }
 
 /// The send form: queues the message, answers the list and a toast.
@@ -106,6 +166,11 @@ pub(super) async fn send(
     signed.visitor.check_csrf(Some(&form._csrf))?;
     let id = InstanceId::from_raw(id);
     let l = signed.visitor.locale;
+    let filters = MessageFilters {
+        direction: form.direction,
+        status: form.status,
+        page: 1,
+    };
     let input = SendInput {
         to: form.to,
         text: Some(form.text),
@@ -123,7 +188,7 @@ pub(super) async fn send(
             Err(other) => return Err(other),
         };
     Ok(trigger(
-        render(&messages_list(&state, &signed, &id).await?),
+        render(&messages_list(&state, &signed, &id, &filters).await?),
         event,
         message,
         kind,
