@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod routes;
 pub mod sandbox_token;
 pub mod services;
+pub mod shutdown;
 pub mod single_server;
 pub mod startup;
 pub mod state;

@@ -6,7 +6,8 @@ mod rekey;
 
 use crate::config::Config;
 use crate::services::{accounts, tokens, user_deletion};
-use crate::startup::{Application, command_platform, shutdown_signal};
+use crate::shutdown::shutdown_signal;
+use crate::startup::{Application, command_platform};
 use crate::telemetry;
 use anyhow::Context;
 use clap::{Parser, Subcommand};

@@ -60,6 +60,7 @@ async fn delete(platform: &Platform, actor: Actor, target: &UserId) -> Result<De
         .store
         .set_user_disabled(target, true, platform.now())
         .await?;
+    platform.tokens.forget_user(target);
     let instances = platform.store.user_instance_ids(target).await?;
     for id in &instances {
         log_out(platform, id).await;
@@ -71,6 +72,8 @@ async fn delete(platform: &Platform, actor: Actor, target: &UserId) -> Result<De
     if !platform.store.delete_user(target).await? {
         return Err(AppError::NotFound);
     }
+    // A lookup that began before the deletion must not leave the token cached.
+    platform.tokens.forget_user(target);
     tracing::info!(user = %target, instances = instances.len(), "account deleted");
     audit::record(
         platform,
