@@ -40,8 +40,6 @@ pub struct PageCtx {
     pub is_admin: bool,
     /// The sandbox URL when running without a real provider.
     pub sandbox_url: Option<String>,
-    /// The signed-in user's time zone (the default for visitors).
-    pub time_zone: crate::domain::TimeZone,
     /// A message to show as a toast when the page opens (a form's outcome
     /// after its redirect).
     pub flash: Option<String>,
@@ -56,11 +54,6 @@ impl PageCtx {
             email: visitor.user.as_ref().map(|u| u.email.clone()),
             is_admin: visitor.user.as_ref().is_some_and(|u| u.is_admin),
             sandbox_url: state.web.sandbox_url.clone(),
-            time_zone: visitor
-                .user
-                .as_ref()
-                .map(|u| u.time_zone.clone())
-                .unwrap_or_default(),
             flash: None,
         }
     }
@@ -85,11 +78,6 @@ impl PageCtx {
     /// A whole number with the language's thousands separator.
     pub fn num(&self, n: &i64) -> String {
         format::number(*n, self.l)
-    }
-
-    /// A point in time as this user reads it.
-    pub fn when(&self, at: crate::domain::Timestamp) -> format::When {
-        format::When::of(at, &self.time_zone, self.l)
     }
 
     /// Status labels for the live badges, as JSON for the page's script.

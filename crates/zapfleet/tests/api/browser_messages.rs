@@ -14,6 +14,28 @@ async fn rows(browser: &Browser) -> u64 {
         .unwrap_or(0)
 }
 
+/// Clicks `css`, found afresh each time, until `shown` is on the page: the live
+/// list may be replaced between finding and clicking (the click then misses,
+/// and a person clicks again).
+async fn click_until(browser: &Browser, css: &str, shown: &str) {
+    browser
+        .wait_for(&format!("{css} to show {shown}"), || async {
+            let shown = browser
+                .script(&format!(
+                    "return (document.querySelector('[data-testid=messages-pager]')?.textContent || '').includes('{shown}') || !!document.querySelector('{shown}')"
+                ))
+                .await;
+            if shown == serde_json::Value::Bool(true) {
+                return Some(());
+            }
+            if let Some(target) = browser.find_now(css).await {
+                browser.try_click(&target).await;
+            }
+            None
+        })
+        .await;
+}
+
 async fn pager_says(browser: &Browser, expected: &str) {
     browser
         .wait_for(&format!("the messages pager to say {expected}"), || async {
@@ -48,28 +70,26 @@ async fn messages_page_past_the_latest_twenty_and_filter_by_direction() {
     pager_says(&browser, "1 / 2 (23)").await;
     assert_eq!(rows(&browser).await, 20);
 
-    browser
-        .click(&browser.find("[data-testid=messages-next]").await)
-        .await;
-    pager_says(&browser, "2 / 2 (23)").await;
+    click_until(&browser, "[data-testid=messages-next]", "2 / 2 (23)").await;
     assert_eq!(rows(&browser).await, 3);
     let oldest = browser
         .text(&browser.find("[data-testid=messages]").await)
         .await;
     assert!(oldest.contains("Oferta 1"), "{oldest}");
-    browser
-        .click(&browser.find("[data-testid=messages-previous]").await)
-        .await;
-    pager_says(&browser, "1 / 2 (23)").await;
+    click_until(&browser, "[data-testid=messages-previous]", "1 / 2 (23)").await;
 
     // Only received messages: none yet.
-    browser
-        .click(&browser.find("#message-direction option[value=in]").await)
-        .await;
-    browser.find("[data-testid=no-messages]").await;
+    click_until(
+        &browser,
+        "#message-direction option[value=in]",
+        "[data-testid=no-messages]",
+    )
+    .await;
     // Sent ones again: both pages back.
-    browser
-        .click(&browser.find("#message-direction option[value=out]").await)
-        .await;
-    pager_says(&browser, "1 / 2 (23)").await;
+    click_until(
+        &browser,
+        "#message-direction option[value=out]",
+        "1 / 2 (23)",
+    )
+    .await;
 }
