@@ -1,6 +1,6 @@
 //! Sign-up, sign-in, sign-out and the language switch.
 
-use super::session::{SignedIn, Visitor};
+use super::session::{CsrfOnly, SignedIn, Visitor};
 use super::{PageCtx, message_page, render};
 use crate::client_ip::ClientIp;
 use crate::cookies::{cookie, csrf_cookie, session_cookie, set_cookie};
@@ -209,12 +209,6 @@ async fn sign_up(
         }
         Err(other) => Err(other),
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfOnly {
-    _csrf: String,
 }
 
 async fn sign_out(

@@ -3,7 +3,7 @@
 //! The same services as `/api/webhook` and `/api/webhook-deliveries`.
 
 use super::format::When;
-use super::session::SignedIn;
+use super::session::{CsrfOnly, SignedIn};
 use super::webhook_form::{ACCOUNT_EVENTS, EventChoice, event_choices, event_label};
 use super::{PageCtx, render};
 use crate::domain::{DeliveryId, DeliveryStatus};
@@ -189,16 +189,10 @@ async fn save(
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct Plain {
-    _csrf: String,
-}
-
 async fn remove(
     State(state): State<AppState>,
     signed: SignedIn,
-    Form(form): Form<Plain>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
     forwarding::remove_user_webhook(&state.platform, &signed.user.user_id).await?;
@@ -209,7 +203,7 @@ async fn replay(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<Plain>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
     forwarding::replay(

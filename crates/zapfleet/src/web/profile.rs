@@ -1,6 +1,6 @@
 //! The account page: time zone, password, other sessions.
 
-use super::session::SignedIn;
+use super::session::{CsrfOnly, SignedIn};
 use super::{PageCtx, render};
 use crate::cookies::{cookie, session_cookie};
 use crate::domain::TimeZone;
@@ -196,12 +196,6 @@ async fn change_password(
         Err(other) => return Err(other),
     };
     view(&state, &signed, status, outcome).await
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct CsrfOnly {
-    _csrf: String,
 }
 
 async fn end_other_sessions(

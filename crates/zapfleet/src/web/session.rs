@@ -83,6 +83,14 @@ fn from_elsewhere(parts: &Parts, public_url: &str) -> bool {
     }
 }
 
+/// A form that carries nothing but its CSRF token (a button that acts).
+#[derive(Debug, serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CsrfOnly {
+    /// The token the page put in the form.
+    pub _csrf: String,
+}
+
 /// Who is browsing: maybe signed in, always with a CSRF token and a language.
 #[derive(Debug, Clone)]
 pub struct Visitor {

@@ -3,7 +3,7 @@
 //! with what was typed and the error beside its field; a success redirects with
 //! `?done=…`, which the page shows as a toast.
 
-use super::super::session::SignedIn;
+use super::super::session::{CsrfOnly, SignedIn};
 use super::detail::{EditForm, SettingsFormView, Typed, render_page};
 use crate::domain::InstanceId;
 use crate::error::AppError;
@@ -17,18 +17,11 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-/// A form with nothing but its CSRF token.
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct Plain {
-    _csrf: String,
-}
-
 pub(super) async fn disconnect(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<Plain>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
     let instance_id = InstanceId::from_raw(id.as_str());
@@ -41,7 +34,7 @@ pub(super) async fn reprovision(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<Plain>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
     let instance_id = InstanceId::from_raw(id.as_str());
@@ -53,7 +46,7 @@ pub(super) async fn delete(
     State(state): State<AppState>,
     signed: SignedIn,
     Path(id): Path<String>,
-    Form(form): Form<Plain>,
+    Form(form): Form<CsrfOnly>,
 ) -> Result<Response, AppError> {
     signed.visitor.check_csrf(Some(&form._csrf))?;
     instances::delete(
