@@ -75,19 +75,13 @@ pub async fn change_password(
         .store
         .set_password_hash(user, &new_hash, platform.now())
         .await?;
-    let ended = platform
-        .store
-        .delete_other_sessions(user, &sha256_hex(current_session))
-        .await?;
-    let detail = serde_json::json!({"sessionsEnded": ended});
-    audit::record(
+    end_others(
         platform,
-        Actor::user(user),
+        user,
+        current_session,
         AuditAction::PasswordChanged,
-        Target::none(),
-        detail,
     )
-    .await;
+    .await?;
     Ok(())
 }
 
@@ -97,18 +91,21 @@ pub async fn end_other_sessions(
     user: &UserId,
     current_session: &str,
 ) -> Result<u64, AppError> {
+    end_others(platform, user, current_session, AuditAction::SessionsEnded).await
+}
+
+/// Ends the user's other sessions and audits `action` with how many ended.
+async fn end_others(
+    platform: &Platform,
+    user: &UserId,
+    current_session: &str,
+    action: AuditAction,
+) -> Result<u64, AppError> {
     let ended = platform
         .store
         .delete_other_sessions(user, &sha256_hex(current_session))
         .await?;
     let detail = serde_json::json!({"sessionsEnded": ended});
-    audit::record(
-        platform,
-        Actor::user(user),
-        AuditAction::SessionsEnded,
-        Target::none(),
-        detail,
-    )
-    .await;
+    audit::record(platform, Actor::user(user), action, Target::none(), detail).await;
     Ok(ended)
 }
