@@ -7,7 +7,7 @@ use super::provisioning::provision_now;
 use super::webhooks::secret_hash;
 use crate::domain::{
     AuditAction, Cursor, EventKind, Instance, InstanceId, InstanceName, InstanceSort,
-    InstanceStatus, Phone, UserId,
+    InstanceStatus, Phone, TimeZone, UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -216,11 +216,11 @@ pub async fn list(
 /// (for a page of the list).
 pub async fn recent_usage(
     platform: &Platform,
-    user: &UserId,
+    zone: &TimeZone,
     instances: &[Instance],
 ) -> Result<HashMap<InstanceId, (i64, i64)>, AppError> {
     let ids: Vec<InstanceId> = instances.iter().map(|i| i.id.clone()).collect();
-    let since = super::stats::today(platform, user).await?.plus_days(-29);
+    let since = super::stats::today_in(platform, zone).plus_days(-29);
     Ok(platform.store.usage_since(&ids, since).await?)
 }
 

@@ -2,7 +2,7 @@
 
 use super::platform::Platform;
 use crate::domain::stats::fill_days;
-use crate::domain::{Day, DayUsage, InstanceId, Usage, UserId};
+use crate::domain::{Day, DayUsage, InstanceId, TimeZone, Usage, UserId};
 use crate::error::AppError;
 use crate::i18n::Msg;
 
@@ -102,7 +102,12 @@ pub async fn usage(
 /// are cut at their own midnight).
 pub async fn today(platform: &Platform, user: &UserId) -> Result<Day, AppError> {
     let zone = platform.store.time_zone(user).await?;
-    Ok(zone.day_of(platform.now()))
+    Ok(today_in(platform, &zone))
+}
+
+/// Today in a zone already known (a signed-in user's, read with the session).
+pub fn today_in(platform: &Platform, zone: &TimeZone) -> Day {
+    zone.day_of(platform.now())
 }
 
 #[cfg(test)]

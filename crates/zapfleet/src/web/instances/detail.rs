@@ -118,7 +118,7 @@ pub(super) async fn render_page(
     let l = signed.visitor.locale;
     let user = &signed.user.user_id;
     let view = status::view(&state.platform, user, id, 50).await?;
-    let period = Period::last_days(stats::today(&state.platform, user).await?, 14);
+    let period = Period::last_days(stats::today_in(&state.platform, &signed.user.time_zone), 14);
     let usage = stats::usage(&state.platform, user, Some(id), period, true).await?;
     let chart = charts::messages_per_day(&usage.days, l) + &charts::table_per_day(&usage.days, l);
     let messages_html = messages_list(state, signed, id, &MessageFilters::default())

@@ -103,7 +103,8 @@ async fn load_table(
         };
         return Box::pin(load_table(state, signed, &last)).await;
     }
-    let usage = instances::recent_usage(&state.platform, user, &listed.items).await?;
+    let usage =
+        instances::recent_usage(&state.platform, &signed.user.time_zone, &listed.items).await?;
     let rows = listed
         .items
         .iter()
@@ -177,10 +178,7 @@ pub(super) async fn index(
 ) -> Result<Response, AppError> {
     let table = load_table(&state, &signed, &filters).await?;
     let l = signed.visitor.locale;
-    let period = Period::last_days(
-        stats::today(&state.platform, &signed.user.user_id).await?,
-        14,
-    );
+    let period = Period::last_days(stats::today_in(&state.platform, &signed.user.time_zone), 14);
     let overview = stats::usage(&state.platform, &signed.user.user_id, None, period, true).await?;
     let overview_chart =
         charts::messages_per_day(&overview.days, l) + &charts::table_per_day(&overview.days, l);
