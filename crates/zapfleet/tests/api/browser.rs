@@ -7,7 +7,6 @@ use crate::helpers::{Backend, spawn_app};
 use crate::webdriver::{self, Browser};
 use reqwest::StatusCode;
 use serde_json::json;
-use std::path::PathBuf;
 
 /// Waits until the page's status badge reads `label`.
 async fn wait_for_badge(browser: &Browser, label: &str) {
@@ -22,19 +21,13 @@ async fn wait_for_badge(browser: &Browser, label: &str) {
         .await;
 }
 
-fn screenshot_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
     if !webdriver::available() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let shots = screenshot_dir();
+    let shots = webdriver::screenshot_dir();
     println!("screenshots: {}", shots.display());
     let browser = Browser::start().await;
 
@@ -46,16 +39,7 @@ async fn a_newcomer_signs_up_creates_and_connects_an_instance_live() {
     browser.screenshot(&shots.join("01-signin.png")).await;
 
     // Sign up: the first account, straight to an empty list.
-    browser.goto(&app.url("/signup")).await;
-    browser
-        .type_into(&browser.find("#email").await, "ana@loja.com.br")
-        .await;
-    browser
-        .type_into(&browser.find("#password").await, "uma senha forte")
-        .await;
-    browser
-        .click(&browser.find("button[type=submit].primary").await)
-        .await;
+    crate::browser_list::sign_up(&browser, &app, "ana@loja.com.br", "uma senha forte").await;
     browser.find("[data-testid=empty-state]").await;
     browser.screenshot(&shots.join("02-empty.png")).await;
 

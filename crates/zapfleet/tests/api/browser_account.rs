@@ -7,13 +7,6 @@ use crate::helpers::{Backend, spawn_app};
 use crate::pages;
 use crate::webdriver::{self, Browser};
 use reqwest::StatusCode;
-use std::path::PathBuf;
-
-fn screenshot_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Waits for the account page's notice to read `expected`.
 async fn wait_for_notice(browser: &Browser, expected: &str) {
@@ -53,22 +46,12 @@ async fn the_account_page_works_by_clicking_on_desktop_and_phone() {
         return;
     }
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let shots = screenshot_dir();
+    let shots = webdriver::screenshot_dir();
     let browser = Browser::start().await;
     let email = "conta@example.com";
 
     // Sign up through the form.
-    browser.goto(&app.url("/signup")).await;
-    browser
-        .type_into(&browser.find("#email").await, email)
-        .await;
-    browser
-        .type_into(&browser.find("#password").await, "uma senha forte")
-        .await;
-    browser
-        .click(&browser.find("button[type=submit].primary").await)
-        .await;
-    browser.find("[data-testid=signout]").await;
+    crate::browser_list::sign_up(&browser, &app, email, "uma senha forte").await;
     let reported = browser
         .script("return Intl.DateTimeFormat().resolvedOptions().timeZone")
         .await;

@@ -6,18 +6,26 @@
 use crate::helpers::{Backend, TestApp, spawn_app};
 use crate::webdriver::{self, Browser};
 use serde_json::Value;
-use std::path::PathBuf;
 use zapfleet::services::accounts;
-
-fn screenshot_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Signs in through the sign-in form.
 pub(crate) async fn sign_in(browser: &Browser, app: &TestApp, email: &str, password: &str) {
     browser.goto(&app.url("/signin")).await;
+    browser
+        .type_into(&browser.find("#email").await, email)
+        .await;
+    browser
+        .type_into(&browser.find("#password").await, password)
+        .await;
+    browser
+        .click(&browser.find("button[type=submit].primary").await)
+        .await;
+    browser.find("[data-testid=signout]").await;
+}
+
+/// Signs up through the sign-up form, and waits to be signed in.
+pub(crate) async fn sign_up(browser: &Browser, app: &TestApp, email: &str, password: &str) {
+    browser.goto(&app.url("/signup")).await;
     browser
         .type_into(&browser.find("#email").await, email)
         .await;
@@ -138,7 +146,7 @@ async fn bulk_actions_and_paging_work_by_clicking() {
         app.create_instance(&user, &name, &format!("11 9{n:04}-{n:04}"))
             .await;
     }
-    let shots = screenshot_dir();
+    let shots = webdriver::screenshot_dir();
     let browser = Browser::start().await;
     sign_in(&browser, &app, &user.email, "correct horse battery").await;
     wait_for_pager(&browser, "1 / 2 (30)").await;
@@ -224,7 +232,7 @@ async fn on_a_phone_a_token_is_revoked_and_a_user_disabled_by_clicking() {
         .await
         .unwrap();
     let other = app.new_user().await;
-    let shots = screenshot_dir();
+    let shots = webdriver::screenshot_dir();
     let browser = Browser::start().await;
     browser.resize(390, 844).await;
     sign_in(&browser, &app, "chefe@loja.com.br", "uma senha forte").await;

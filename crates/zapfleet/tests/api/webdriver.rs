@@ -19,6 +19,13 @@ fn binaries() -> (String, String) {
     )
 }
 
+/// Where the browser tests save their screenshots (one folder for all).
+pub fn screenshot_dir() -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// Whether a browser test can run here. Locally a missing browser skips loudly;
 /// with `CI=true` it is a failure.
 pub fn available() -> bool {
