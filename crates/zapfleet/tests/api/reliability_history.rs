@@ -93,6 +93,13 @@ async fn the_providers_time_is_kept_beside_ours_and_never_counted(app: TestApp) 
     let ahead = 2 * 86_400_000_i64;
     app.sandbox(Method::POST, "/sandbox/clock/advance", json!({"ms": ahead}))
         .await;
+    // The phone acknowledges much later: the message stays "sent" while we look.
+    app.sandbox(
+        Method::PUT,
+        "/sandbox/faults",
+        json!({"ack_delay_ms": 3_600_000}),
+    )
+    .await;
     let ours = app.platform.now();
 
     send_one(&app, &ana, id, "para o futuro").await;
@@ -140,5 +147,7 @@ async fn the_providers_time_is_kept_beside_ours_and_never_counted(app: TestApp) 
         .iter()
         .map(|d| d["day"].as_str().unwrap())
         .collect();
-    assert_eq!(days, vec![zapfleet::domain::Day::of(ours).to_string()]);
+    // The user's day (their zone is the default one), not the provider's.
+    let today = zapfleet::domain::TimeZone::default().day_of(ours);
+    assert_eq!(days, vec![today.to_string()]);
 }
