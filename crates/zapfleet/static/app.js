@@ -200,7 +200,22 @@ document.body.addEventListener("toast", (e) => toast(e.detail.message, e.detail.
 document.body.addEventListener("messageSent", (e) => {
   toast(e.detail.message, e.detail.kind);
   document.querySelector("[data-testid=send-form]")?.reset();
+  showSendParts();
 });
+// The send form shows the text box for a text, the file, address and caption
+// for media; the hidden part is disabled, so it is neither checked nor sent.
+function showSendParts() {
+  const kind = document.querySelector("[data-send-kind]");
+  if (!kind) return;
+  const media = kind.value !== "text";
+  for (const part of document.querySelectorAll("[data-send-part]")) {
+    const shown = (part.dataset.sendPart === "media") === media;
+    part.hidden = !shown;
+    part.disabled = !shown;
+  }
+}
+document.addEventListener("change", (e) => { if (e.target.matches?.("[data-send-kind]")) showSendParts(); });
+showSendParts();
 // A failed request the server explained came with its own toast (HX-Trigger);
 // any other failure still says something, in the page's language.
 const texts = () => JSON.parse(document.querySelector('meta[name="zf-texts"]')?.content || "{}");

@@ -2,7 +2,7 @@
 
 use super::auth::AuthUser;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::domain::{Instance, InstanceId, InstanceStatus, ProvisionState};
+use crate::domain::{Instance, InstanceId, InstanceStatus, Phone, ProvisionState};
 use crate::error::{AppError, ErrorBody};
 use crate::services::instances::{self, CreateInstance, ListInstances, UpdateInstance};
 use crate::services::settings::SettingsView;
@@ -53,6 +53,13 @@ pub struct InstanceBody {
     pub config: SettingsView,
     /// WhatsApp display name, once connected.
     pub profile_name: Option<String>,
+    /// The number WhatsApp reports as logged in (digits), once the provider
+    /// said; it may be another phone than `phone` (someone scanned the QR with
+    /// another phone).
+    pub connected_phone: Option<String>,
+    /// `true` when `connectedPhone` is another line than `phone` (a Brazilian
+    /// mobile written with or without its ninth digit is the same line).
+    pub connected_phone_differs: bool,
     /// Whether the instance exists at the provider yet.
     pub provisioning: Provisioning,
 }
@@ -85,6 +92,12 @@ pub enum ProvisioningState {
 
 impl From<Instance> for InstanceBody {
     fn from(i: Instance) -> Self {
+        let connected_phone_differs = match (&i.phone, &i.connected_phone) {
+            (Some(configured), Some(connected)) => {
+                !configured.same_line(&Phone::from_stored(connected.as_str()))
+            }
+            _ => false,
+        };
         Self {
             id: i.id.to_string(),
             name: i.name.to_string(),
@@ -97,6 +110,8 @@ impl From<Instance> for InstanceBody {
             last_connection: i.last_connection.map(|t| t.to_rfc3339()),
             config: SettingsView::from(&i.settings),
             profile_name: i.profile_name,
+            connected_phone_differs,
+            connected_phone: i.connected_phone,
             provisioning: match (i.provider_lost_at, i.provision_state) {
                 (Some(at), _) => Provisioning {
                     state: ProvisioningState::Lost,

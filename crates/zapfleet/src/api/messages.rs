@@ -7,6 +7,7 @@ use crate::domain::{
 };
 use crate::error::{AppError, ErrorBody};
 use crate::i18n::Msg;
+use crate::services::message_retry;
 use crate::services::messages::{
     self, ListMessages, MediaInput, MediaSource, MessageRecord, SendInput,
 };
@@ -26,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         // Room for a 5 MiB upload in base64.
         .routes(routes!(send_message, list_messages))
+        .routes(routes!(retry_message))
         .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024))
         .routes(routes!(instance_stats))
         .routes(routes!(overview_stats))
@@ -209,6 +211,10 @@ pub struct MessageParams {
     pub direction: Option<String>,
     /// Only messages in this status.
     pub status: Option<String>,
+    /// Only messages from this day on (`YYYY-MM-DD`, in your account's time zone).
+    pub since: Option<String>,
+    /// Only messages up to this day, included (`YYYY-MM-DD`, in your account's time zone).
+    pub until: Option<String>,
     /// Page from 1.
     pub page: Option<u32>,
     /// Page size, 1 to 200 (default 50).
@@ -241,6 +247,8 @@ async fn list_messages(
     let input = ListMessages {
         direction: params.direction,
         status: params.status,
+        since: params.since,
+        until: params.until,
         page: params.page,
         limit: params.limit,
     };
@@ -333,4 +341,30 @@ async fn overview_stats(
     ApiQuery(params): ApiQuery<StatsParams>,
 ) -> Result<Json<StatsBody>, AppError> {
     stats_of(&state, &user, None, params).await
+}
+
+/// Try a failed message again: it goes back in the queue (attempts start over,
+/// its `waitSeconds` counts from now) and is sent like a new one. The day it
+/// failed counts one failure less.
+#[utoipa::path(post, path = "/instances/{id}/messages/{messageId}/retry", tag = "messages",
+    params(("id" = String, Path, description = "Instance id"), ("messageId" = String, Path, description = "Message id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Queued again", body = MessageBody),
+        (status = 404, description = "No such message on an instance of yours", body = ErrorBody),
+        (status = 409, description = "The message did not fail (or is not outgoing)", body = ErrorBody),
+    ))]
+async fn retry_message(
+    State(state): State<AppState>,
+    user: AuthUser,
+    ApiPath((id, message)): ApiPath<(String, String)>,
+) -> Result<Json<MessageBody>, AppError> {
+    let message = message_retry::retry(
+        &state.platform,
+        &user.user_id,
+        &InstanceId::from_raw(id),
+        &MessageId::from_raw(message),
+    )
+    .await?;
+    Ok(Json(message.into()))
 }

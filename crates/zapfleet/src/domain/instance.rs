@@ -42,6 +42,9 @@ pub struct Instance {
     /// and the admin list lacks it): sends fail, polls back off, and the user
     /// may re-create it at the provider.
     pub provider_lost_at: Option<Timestamp>,
+    /// The number WhatsApp says is logged in (digits), once the provider told
+    /// us; it may differ from `phone` when another phone scanned the QR.
+    pub connected_phone: Option<String>,
 }
 
 impl Instance {

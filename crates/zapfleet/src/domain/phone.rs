@@ -101,6 +101,29 @@ impl Phone {
         &self.0
     }
 
+    /// The number WhatsApp reports as logged in (the provider's `owner`), when
+    /// it reads as one: 8 to 20 digits. Anything else is ignored, not stored.
+    pub fn reported(owner: &str) -> Option<Self> {
+        let owner = owner.trim();
+        ((8..=20).contains(&owner.len()) && owner.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| Self(owner.to_owned()))
+    }
+
+    /// Whether two numbers reach the same line. WhatsApp still names many
+    /// Brazilian mobiles without the ninth digit added in 2012-2016
+    /// (`55 11 9999-9999` for `55 11 99999-9999`): those are the same line.
+    pub fn same_line(&self, other: &Phone) -> bool {
+        fn without_ninth_digit(d: &str) -> Option<String> {
+            // 55 + two-digit area code + 9 + eight digits.
+            (d.len() == 13 && d.starts_with("55") && d.as_bytes()[4] == b'9')
+                .then(|| format!("{}{}", &d[..4], &d[5..]))
+        }
+        let (a, b) = (self.digits(), other.digits());
+        a == b
+            || without_ninth_digit(a).is_some_and(|a| a == b)
+            || without_ninth_digit(b).is_some_and(|b| b == a)
+    }
+
     /// The number as people write it: `+55 11 99999-9999`.
     pub fn international(&self) -> String {
         phonenumber::parse(None, format!("+{}", self.0))
@@ -119,6 +142,21 @@ impl fmt::Display for Phone {
 mod tests {
     use super::*;
     use PhoneError::*;
+
+    #[test]
+    fn a_reported_number_is_the_same_line_with_or_without_the_ninth_digit() {
+        let configured = Phone::from_stored("5511999998888");
+        let same = |owner: &str| Phone::reported(owner).is_some_and(|p| p.same_line(&configured));
+        assert!(same("5511999998888"));
+        assert!(same("551199998888"), "WhatsApp's old form of the number");
+        assert!(!same("5511999997777"));
+        assert!(!same("551199997777"));
+        assert!(!same("5521999998888"), "another area code");
+        assert!(Phone::reported("").is_none());
+        assert!(Phone::reported("55119999x888").is_none());
+        assert!(Phone::reported("ana@example.com").is_none());
+        assert!(Phone::from_stored("551199998888").same_line(&configured));
+    }
 
     /// What people type, and what we must make of it.
     const TABLE: &[(&str, Result<&str, PhoneError>)] = &[

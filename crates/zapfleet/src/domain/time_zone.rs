@@ -77,6 +77,23 @@ impl TimeZone {
         }
     }
 
+    /// The first instant of a calendar day in this zone (where a daylight-saving
+    /// change skips midnight, the first instant that exists).
+    pub fn start_of(&self, day: Day) -> Timestamp {
+        let date = day.date();
+        let civil = jiff::civil::Date::new(
+            i16::try_from(date.year()).unwrap_or(9999),
+            i8::try_from(u8::from(date.month())).unwrap_or(1),
+            i8::try_from(date.day()).unwrap_or(1),
+        );
+        civil
+            .ok()
+            .and_then(|d| d.to_zoned(self.zone.clone()).ok())
+            .map(|z| Timestamp::from_millis(z.timestamp().as_millisecond()))
+            // Out of jiff's range (years beyond 9999): UTC midnight.
+            .unwrap_or_else(|| Timestamp::from_offset_date_time(date.midnight().assume_utc()))
+    }
+
     /// A date and time as a person reads it in this zone: `30/11/2026 21:03` in
     /// Portuguese, `2026-11-30 21:03` in English.
     pub fn format(&self, at: Timestamp, locale: Locale) -> String {
@@ -164,6 +181,20 @@ mod tests {
         }
         assert_eq!(TimeZone::or_default("Nowhere").name(), DEFAULT_TIME_ZONE);
         assert!(TimeZone::all_names().iter().any(|n| n == "America/Manaus"));
+    }
+
+    #[test]
+    fn a_day_starts_at_local_midnight() {
+        let sp = TimeZone::parse("America/Sao_Paulo").expect("zone");
+        let day = Day::parse("2026-11-29").expect("day");
+        assert_eq!(sp.start_of(day), at("2026-11-29T03:00:00Z"));
+        assert_eq!(sp.day_of(sp.start_of(day)), day);
+        assert_eq!(
+            sp.day_of(sp.start_of(day).plus_millis(-1)),
+            day.plus_days(-1)
+        );
+        let utc = TimeZone::parse("UTC").expect("zone");
+        assert_eq!(utc.start_of(day), at("2026-11-29T00:00:00Z"));
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub struct Report {
     /// name): a session existed, so a drop is worth reconnecting even when we
     /// never heard that it had connected (that webhook may have been lost).
     pub had_session: bool,
+    /// The number the provider says is logged in, when it said one.
+    pub owner: Option<super::Phone>,
 }
 
 impl Report {
@@ -54,6 +56,7 @@ impl Report {
             qrcode: String::new(),
             paircode: String::new(),
             had_session: false,
+            owner: None,
         }
     }
 }

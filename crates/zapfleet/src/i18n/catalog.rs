@@ -449,4 +449,25 @@ catalog! {
     SessionsEndOthers => "Sair de todas as outras sessões", "Sign out of all other sessions";
     SessionsEnded => "Outras sessões encerradas", "Other sessions signed out";
     ConfirmEndSessions => "Encerrar todas as outras sessões desta conta?", "Sign out every other session of this account?";
+
+    // Messages: date filter, retry, media from the page; the connected number.
+    BadDate => "Data inválida. Use o formato AAAA-MM-DD.", "Invalid date. Use the YYYY-MM-DD format.";
+    DatesReversed => "A data inicial não pode ser depois da data final.", "The start date cannot be after the end date.";
+    MessageFilterSince => "De", "From";
+    MessageFilterUntil => "Até", "To";
+    RetryMessage => "Tentar de novo", "Try again";
+    MessageRetried => "Mensagem de volta na fila.", "Message queued again.";
+    MessageNotRetriable => "Só uma mensagem enviada que falhou pode ser tentada de novo.", "Only a sent message that failed can be tried again.";
+    SendKindLabel => "Tipo de mensagem", "Message type";
+    SendKindText => "Texto", "Text";
+    SendKindImage => "Imagem", "Image";
+    SendKindVideo => "Vídeo", "Video";
+    SendKindAudio => "Áudio", "Audio";
+    SendKindDocument => "Documento", "Document";
+    MediaFileLabel => "Arquivo (até 5 MB)", "File (up to 5 MB)";
+    MediaUrlLabel => "Ou o endereço do arquivo (https://…)", "Or the file's address (https://…)";
+    MediaCaptionLabel => "Legenda (opcional)", "Caption (optional)";
+    MediaFileOrUrl => "Escolha um arquivo ou informe o endereço dele, não os dois.", "Choose a file or give its address, not both.";
+    ConnectedNumber => "Número conectado", "Connected number";
+    ConnectedNumberDiffers => "Diferente do número configurado", "Differs from the configured number";
 }

@@ -10,8 +10,8 @@ use crate::domain::connection::reconnect_delay_ms;
 use crate::domain::instance_status::Cause;
 use crate::domain::transition::Report;
 use crate::domain::{
-    AuditAction, Instance, InstanceId, InstanceStatus, LoginMethod, ProvisionState, StatusSource,
-    UserId,
+    AuditAction, Instance, InstanceId, InstanceStatus, LoginMethod, Phone, ProvisionState,
+    StatusSource, UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -42,6 +42,7 @@ pub fn report(
         qrcode: qrcode.to_owned(),
         paircode: paircode.to_owned(),
         had_session: false,
+        owner: None,
     }
 }
 
@@ -195,6 +196,7 @@ pub async fn refresh(
         Some(&found.profile_name),
     );
     report.had_session = had_session(&found);
+    report.owner = Phone::reported(&found.owner);
     apply(platform, id, &report, source).await?;
     Ok(report.status)
 }
@@ -292,6 +294,7 @@ pub async fn reconcile(platform: &Platform) -> Result<usize, AppError> {
                     Some(&found.profile_name),
                 );
                 report.had_session = had_session(found);
+                report.owner = Phone::reported(&found.owner);
                 apply(
                     platform,
                     &link.instance_id,

@@ -4,8 +4,8 @@
 use super::platform::{Platform, jitter};
 use super::ssrf::{UrlRefusal, check_media_url};
 use crate::domain::{
-    Direction, EventKind, Instance, InstanceId, InstanceStatus, MessageKind, MessageStatus, Phone,
-    Receipt, Timestamp, UserId,
+    Day, Direction, EventKind, Instance, InstanceId, InstanceStatus, MessageKind, MessageStatus,
+    Phone, Receipt, Timestamp, UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -310,6 +310,10 @@ pub struct ListMessages {
     pub direction: Option<String>,
     /// A message status.
     pub status: Option<String>,
+    /// First day (`YYYY-MM-DD`, in the user's time zone), included.
+    pub since: Option<String>,
+    /// Last day (`YYYY-MM-DD`, in the user's time zone), included.
+    pub until: Option<String>,
     /// Page from 1.
     pub page: Option<u32>,
     /// Page size, 1 to 200.
@@ -362,8 +366,35 @@ pub async fn list(
     if page == 0 {
         return Err(bad_query(Msg::BadPage, "page"));
     }
+    let day = |text: Option<&str>, field: &str| match text.map(str::trim).filter(|t| !t.is_empty())
+    {
+        None => Ok(None),
+        Some(t) => Day::parse(t)
+            .map(Some)
+            .map_err(|_| bad_query(Msg::BadDate, field)),
+    };
+    let since = day(input.since.as_deref(), "since")?;
+    let until = day(input.until.as_deref(), "until")?;
+    if let (Some(since), Some(until)) = (since, until)
+        && since > until
+    {
+        return Err(bad_query(Msg::DatesReversed, "since"));
+    }
     super::instances::get(platform, user, id).await?;
-    let filter = MessageFilter { direction, status };
+    // Days are the user's: a message at 21:03 in São Paulo belongs to that day.
+    let zone = if since.is_some() || until.is_some() {
+        Some(platform.store.time_zone(user).await?)
+    } else {
+        None
+    };
+    let filter = MessageFilter {
+        direction,
+        status,
+        since: since.zip(zone.as_ref()).map(|(d, z)| z.start_of(d)),
+        before: until
+            .zip(zone.as_ref())
+            .map(|(d, z)| z.start_of(d.plus_days(1))),
+    };
     let (items, total) = platform
         .store
         .list_messages(user, id, filter, page, limit)

@@ -10,6 +10,7 @@ pub mod connection;
 pub mod credentials;
 pub mod forwarding;
 pub mod instances;
+pub mod message_retry;
 pub mod messages;
 pub mod platform;
 pub mod profile;

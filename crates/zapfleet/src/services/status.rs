@@ -20,6 +20,18 @@ pub async fn apply(
     report: &Report,
     source: StatusSource,
 ) -> Result<(), AppError> {
+    if let Some(owner) = &report.owner
+        && let Some(user) = platform
+            .store
+            .set_connected_phone(id, owner.digits())
+            .await?
+    {
+        platform.events.publish(
+            &user,
+            EventKind::InstanceUpdated,
+            json!({"id": id, "connectedPhone": owner.digits()}),
+        );
+    }
     for _ in 0..3 {
         let Some(instance) = platform.store.instance_by_id(id).await? else {
             return Ok(());

@@ -53,6 +53,7 @@ pub async fn handle(platform: &Platform, secret: &str, body: &[u8]) -> Result<()
             );
             report.logged_out = logged_out;
             report.had_session = super::connection::had_session(&remote);
+            report.owner = crate::domain::Phone::reported(&remote.owner);
             apply(platform, &instance.id, &report, StatusSource::Webhook).await
         }
         Event::Receipt {

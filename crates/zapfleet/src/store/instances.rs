@@ -11,12 +11,12 @@ use sqlx::types::Json;
 
 pub(super) const COLUMNS: &str = r#"i.id, i.name, i.phone, i.status, i."userId", i."instanceKey", i."createdAt", i."updatedAt",
     i."lastConnection", i.config, i."provisionState", i."provisionError", i."profileName", i."loggedOut",
-    i."loginMethod", i."loginCode", i."loginExpiresAt", i."providerLostAt""#;
+    i."loginMethod", i."loginCode", i."loginExpiresAt", i."providerLostAt", i."connectedPhone""#;
 
 /// [`COLUMNS`] for a `RETURNING` clause (SQLite takes no table alias there).
 const RETURNING: &str = r#"id, name, phone, status, "userId", "instanceKey", "createdAt", "updatedAt",
     "lastConnection", config, "provisionState", "provisionError", "profileName", "loggedOut",
-    "loginMethod", "loginCode", "loginExpiresAt", "providerLostAt""#;
+    "loginMethod", "loginCode", "loginExpiresAt", "providerLostAt", "connectedPhone""#;
 
 #[derive(sqlx::FromRow)]
 #[sqlx(rename_all = "camelCase")]
@@ -39,6 +39,7 @@ pub(super) struct InstanceRow {
     login_code: Option<String>,
     login_expires_at: Option<Timestamp>,
     provider_lost_at: Option<Timestamp>,
+    connected_phone: Option<String>,
 }
 
 impl From<InstanceRow> for Instance {
@@ -68,6 +69,7 @@ impl From<InstanceRow> for Instance {
             logged_out: row.logged_out,
             login,
             provider_lost_at: row.provider_lost_at,
+            connected_phone: row.connected_phone,
         }
     }
 }
@@ -317,6 +319,27 @@ impl Store {
         )
         .await?;
         Ok(())
+    }
+
+    /// Records the number WhatsApp reports as logged in; the owner when it
+    /// changed (to tell their pages), `None` when it was already known.
+    pub async fn set_connected_phone(
+        &self,
+        id: &InstanceId,
+        digits: &str,
+    ) -> Result<Option<UserId>, StoreError> {
+        let changed: Option<(UserId,)> = self
+            .fetch_optional(
+                Sql::new(
+                    r#"UPDATE whatsapp_instance SET "connectedPhone" = $1
+                       WHERE id = $2 AND ("connectedPhone" IS NULL OR "connectedPhone" <> $1)
+                       RETURNING "userId""#,
+                )
+                .bind(digits)
+                .bind(id),
+            )
+            .await?;
+        Ok(changed.map(|(user,)| user))
     }
 
     /// Sets or clears the logged-out flag and cancels automatic reconnects (the

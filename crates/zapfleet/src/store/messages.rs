@@ -162,6 +162,10 @@ pub struct MessageFilter {
     pub direction: Option<Direction>,
     /// Only in this status.
     pub status: Option<MessageStatus>,
+    /// Only created at or after this instant.
+    pub since: Option<Timestamp>,
+    /// Only created before this instant.
+    pub before: Option<Timestamp>,
 }
 
 impl Store {
@@ -285,6 +289,14 @@ impl Store {
         if let Some(status) = filter.status {
             count.arg(status);
             conditions.push(format!("m.status = {}", list.arg(status)));
+        }
+        if let Some(since) = filter.since {
+            count.arg(since);
+            conditions.push(format!(r#"m."createdAt" >= {}"#, list.arg(since)));
+        }
+        if let Some(before) = filter.before {
+            count.arg(before);
+            conditions.push(format!(r#"m."createdAt" < {}"#, list.arg(before)));
         }
         let conditions = conditions.join(" AND ");
         count.push(&format!(

@@ -10,7 +10,8 @@ use crate::helpers::{Backend, spawn_app};
 use crate::webdriver::{self, Browser};
 use serde_json::json;
 
-async fn toast_saying(browser: &Browser, words: &str) {
+/// Waits for a toast that says `words`.
+pub(crate) async fn toast_saying(browser: &Browser, words: &str) {
     browser
         .wait_for(&format!("a toast saying {words}"), || async {
             let text = browser

@@ -36,6 +36,7 @@ mod instance_page;
 mod instances;
 mod isolation;
 mod listing;
+mod message_tools;
 mod messages;
 mod name_keys;
 mod operations;

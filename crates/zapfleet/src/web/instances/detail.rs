@@ -10,7 +10,7 @@ use super::super::webhook_form::{EventChoice, INSTANCE_EVENTS, event_choices};
 use super::super::{PageCtx, charts, render};
 use super::messages::{MessageFilters, messages_list};
 use super::{Row, status_label};
-use crate::domain::{InstanceId, Usage};
+use crate::domain::{InstanceId, Phone, Usage};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
 use crate::services::settings::SettingsView;
@@ -63,6 +63,9 @@ struct DetailPage {
     page: PageCtx,
     row: Row,
     profile_name: String,
+    /// The number logged in, as people write it, and whether it is another
+    /// line than the configured one.
+    connected_phone: Option<(String, bool)>,
     provision_error: Option<String>,
     edit: EditForm,
     edit_open: bool,
@@ -153,6 +156,14 @@ pub(super) async fn render_page(
     Ok(render(&DetailPage {
         page,
         profile_name: instance.profile_name.clone().unwrap_or_default(),
+        connected_phone: instance.connected_phone.as_deref().map(|digits| {
+            let connected = Phone::from_stored(digits);
+            let differs = instance
+                .phone
+                .as_ref()
+                .is_some_and(|configured| !configured.same_line(&connected));
+            (connected.international(), differs)
+        }),
         provision_error: instance
             .provision_error
             .as_deref()

@@ -1,13 +1,15 @@
-//! The instance page's messages: the latest ones (refreshed live) and the send form.
+//! The instance page's messages: the latest ones (filtered, paged, refreshed
+//! live), and "Tentar de novo" on a failed one.
 
 use super::super::format::When;
 use super::super::labels;
 use super::super::session::SignedIn;
 use super::super::{render, trigger};
-use crate::domain::{Direction, InstanceId, Media, MessageKind};
+use crate::domain::{Direction, InstanceId, Media, MessageId, MessageKind, MessageStatus};
 use crate::error::AppError;
 use crate::i18n::{Locale, Msg};
-use crate::services::messages::{self, ListMessages, MessageRecord, SendInput};
+use crate::services::message_retry;
+use crate::services::messages::{self, ListMessages, MessageRecord};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -23,28 +25,36 @@ const SHOWN: u32 = 20;
 pub(super) struct MessagesList {
     l: Locale,
     id: String,
-    /// (time, outgoing, peer, text, status, status as read, failure reason)
-    messages: Vec<(
-        When,
-        bool,
-        String,
-        String,
-        &'static str,
-        &'static str,
-        String,
-    )>,
+    messages: Vec<Line>,
     page: u32,
     pages: u32,
     total: i64,
+}
+
+/// One message as a row of the list.
+struct Line {
+    id: String,
+    at: When,
+    outgoing: bool,
+    peer: String,
+    text: String,
+    status: &'static str,
+    status_label: &'static str,
+    /// Why it failed, in the page's language.
+    error: String,
+    /// A failed outgoing message: offers "Tentar de novo".
+    retriable: bool,
 }
 
 /// The list's filters and page, as the filter form and the pager send them.
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub(super) struct MessageFilters {
-    direction: String,
-    status: String,
-    page: u32,
+    pub(super) direction: String,
+    pub(super) status: String,
+    pub(super) since: String,
+    pub(super) until: String,
+    pub(super) page: u32,
 }
 
 /// What a message shows as its text: the text or caption, else what its file
@@ -78,6 +88,8 @@ pub(super) async fn messages_list(
     let input = |page: u32| ListMessages {
         direction: Some(filters.direction.clone()).filter(|d| !d.is_empty()),
         status: Some(filters.status.clone()).filter(|s| !s.is_empty()),
+        since: Some(filters.since.clone()).filter(|s| !s.is_empty()),
+        until: Some(filters.until.clone()).filter(|s| !s.is_empty()),
         page: Some(page.max(1)),
         limit: Some(SHOWN),
     };
@@ -115,19 +127,20 @@ pub(super) async fn messages_list(
         messages: page
             .items
             .iter()
-            .map(|m| {
-                (
-                    When::of(m.created_at, &signed.user.time_zone, l),
-                    m.direction == Direction::Out,
-                    m.peer.clone(),
-                    shown_text(l, m),
-                    m.status.as_str(),
-                    labels::message_status(l, m.status),
-                    m.error
-                        .as_deref()
-                        .map(|e| labels::provider_error(l, e))
-                        .unwrap_or_default(),
-                )
+            .map(|m| Line {
+                id: m.id.to_string(),
+                at: When::of(m.created_at, &signed.user.time_zone, l),
+                outgoing: m.direction == Direction::Out,
+                peer: m.peer.clone(),
+                text: shown_text(l, m),
+                status: m.status.as_str(),
+                status_label: labels::message_status(l, m.status),
+                error: m
+                    .error
+                    .as_deref()
+                    .map(|e| labels::provider_error(l, e))
+                    .unwrap_or_default(),
+                retriable: m.direction == Direction::Out && m.status == MessageStatus::Failed,
             })
             .collect(),
     })
@@ -145,51 +158,34 @@ pub(super) async fn list(
     ))
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub(super) struct SendForm {
-    to: String,
-    text: String,
-    _csrf: String,
-    /// The list's filters, so the list comes back as it was shown.
-    direction: String,
-    status: String,
-}
-
-/// The send form: queues the message, answers the list and a toast.
-pub(super) async fn send(
+/// "Tentar de novo" on a failed message: queues it again, answers the list
+/// (as it was shown) and a toast.
+pub(super) async fn retry(
     State(state): State<AppState>,
     signed: SignedIn,
-    Path(id): Path<String>,
-    Form(form): Form<SendForm>,
+    Path((id, message)): Path<(String, String)>,
+    Form(filters): Form<MessageFilters>,
 ) -> Result<Response, AppError> {
-    signed.visitor.check_csrf(Some(&form._csrf))?;
+    // htmx sends the token as a header; the body is the list's filters.
+    signed.visitor.check_csrf(None)?;
     let id = InstanceId::from_raw(id);
     let l = signed.visitor.locale;
-    let filters = MessageFilters {
-        direction: form.direction,
-        status: form.status,
-        page: 1,
+    let outcome = message_retry::retry(
+        &state.platform,
+        &signed.user.user_id,
+        &id,
+        &MessageId::from_raw(message),
+    )
+    .await;
+    let (message, kind) = match outcome {
+        Ok(_) => (l.t(Msg::MessageRetried), "success"),
+        // Retried in another tab, or sent meanwhile: the fresh list shows it.
+        Err(AppError::Conflict { message, .. }) => (l.t(message), "error"),
+        Err(other) => return Err(other),
     };
-    let input = SendInput {
-        to: form.to,
-        text: Some(form.text),
-        media: None,
-        idempotency_key: None,
-        wait_secs: None,
-    };
-    // A sent message clears the form (`messageSent`); a refused one keeps it.
-    let (event, message, kind) =
-        match messages::send(&state.platform, &signed.user.user_id, &id, input).await {
-            Ok(_) => ("messageSent", l.t(Msg::MessageQueued), "success"),
-            Err(AppError::Invalid { message, .. } | AppError::Conflict { message, .. }) => {
-                ("toast", l.t(message), "error")
-            }
-            Err(other) => return Err(other),
-        };
     Ok(trigger(
         render(&messages_list(&state, &signed, &id, &filters).await?),
-        event,
+        "toast",
         message,
         kind,
     ))

@@ -6,12 +6,14 @@ mod detail;
 mod forms;
 mod list;
 mod messages;
+mod send_form;
 
 use super::format::When;
 use crate::domain::{Instance, InstanceStatus, ProvisionState, TimeZone};
 use crate::i18n::{Locale, Msg};
 use crate::routes::Routes;
 use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 pub fn routes() -> Routes<AppState> {
@@ -33,7 +35,13 @@ pub fn routes() -> Routes<AppState> {
         .route("/instances/{id}", get(detail::page))
         .route(
             "/ui/instances/{id}/messages",
-            get(messages::list).post(messages::send),
+            get(messages::list)
+                .post(send_form::send)
+                .layer(DefaultBodyLimit::max(send_form::BODY_LIMIT)),
+        )
+        .route(
+            "/ui/instances/{id}/messages/{message}/retry",
+            post(messages::retry),
         )
 }
 

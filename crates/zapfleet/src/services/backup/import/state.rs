@@ -270,6 +270,7 @@ impl State<'_> {
                             logged_out,
                             login: None,
                             provider_lost_at: None, // a lost one shows at its first poll
+                            connected_phone: None,  // learnt again at its first poll
                         };
                         let restored = RestoredInstance {
                             provider_id,
