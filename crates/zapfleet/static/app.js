@@ -202,6 +202,16 @@ document.body.addEventListener("messageSent", (e) => {
   document.querySelector("[data-testid=send-form]")?.reset();
   showSendParts();
 });
+// Phones: the navigation opens and closes behind "Menu" (Escape closes it).
+const menu = document.querySelector("[data-testid=menu-toggle]");
+const setMenu = (open) => {
+  document.getElementById("main-nav")?.classList.toggle("open", open);
+  menu?.setAttribute("aria-expanded", String(open));
+};
+menu?.addEventListener("click", () => setMenu(menu.getAttribute("aria-expanded") !== "true"));
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && menu?.getAttribute("aria-expanded") === "true") { setMenu(false); menu.focus(); }
+});
 // The send form shows the text box for a text, the file, address and caption
 // for media; the hidden part is disabled, so it is neither checked nor sent.
 function showSendParts() {

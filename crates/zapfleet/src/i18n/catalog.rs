@@ -316,6 +316,7 @@ catalog! {
     StaleForm => "Esta página ficou desatualizada (você entrou de novo em outra aba ou a sessão mudou). Recarregue a página e tente outra vez.", "This page is out of date (you signed in again in another tab, or the session changed). Reload the page and try again.";
     ReloadPage => "Recarregar a página", "Reload the page";
     MainNavigation => "Navegação principal", "Main navigation";
+    MenuButton => "Menu", "Menu";
     SandboxNote => "Aviso do modo sandbox", "Sandbox mode notice";
     EditInstance => "Editar nome e telefone", "Edit name and phone";
     SaveChanges => "Salvar alterações", "Save changes";
@@ -469,5 +470,25 @@ catalog! {
     MediaCaptionLabel => "Legenda (opcional)", "Caption (optional)";
     MediaFileOrUrl => "Escolha um arquivo ou informe o endereço dele, não os dois.", "Choose a file or give its address, not both.";
     ConnectedNumber => "Número conectado", "Connected number";
+    AuditKeyAdmin => "Administrador", "Administrator";
+    AuditKeyReason => "Motivo", "Reason";
+    AuditKeyMethod => "Forma", "Method";
+    AuditKeySessionsEnded => "Sessões encerradas", "Sessions ended";
+    AuditKeyChanged => "Alterado", "Changed";
+    AuditKeyPrefix => "Início do token", "Token prefix";
+    AuditKeyInstances => "Instâncias", "Instances";
+    AuditKeyScope => "Abrangência", "Scope";
+    AuditKeyWithMessages => "Com mensagens", "With messages";
+    AuditKeyOk => "Concluído", "Completed";
+    AuditKeyCreateUsers => "Criar contas", "Create accounts";
+    AuditKeyDryRun => "Só um teste", "Dry run";
+    AuditUnknownAccount => "conta inexistente", "unknown account";
+    AuditAccountDisabled => "conta desativada", "account disabled";
+    AuditWrongPassword => "senha errada", "wrong password";
+    AuditPairingCode => "código de pareamento", "pairing code";
+    AuditScopeAll => "todo o servidor", "the whole server";
+    AuditScopeAccount => "sua conta", "your account";
+    Yes => "sim", "yes";
+    No => "não", "no";
     ConnectedNumberDiffers => "Diferente do número configurado", "Differs from the configured number";
 }

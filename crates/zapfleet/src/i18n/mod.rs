@@ -111,7 +111,7 @@ mod tests {
     #[test]
     fn every_message_has_both_languages() {
         // Words that are the same in both (names, loanwords, symbols).
-        const SAME: [&str; 5] = ["zapfleet", "E-mail", "Status", "Backup", "Webhooks"];
+        const SAME: [&str; 6] = ["zapfleet", "E-mail", "Status", "Backup", "Webhooks", "Menu"];
         for msg in Msg::ALL {
             let (pt, en) = (msg.text(Locale::PtBr), msg.text(Locale::En));
             assert!(

@@ -89,10 +89,7 @@ async fn audit_page(
             target: e.target_name.or(e.target_id).unwrap_or_default(),
             ip: e.ip.unwrap_or_default(),
             user_agent: e.user_agent.unwrap_or_default(),
-            detail: match &e.detail {
-                serde_json::Value::Object(map) if map.is_empty() => String::new(),
-                other => other.to_string(),
-            },
+            detail: super::audit_detail::audit_detail(l, &e.detail),
         })
         .collect();
     // Action names are plain ASCII words: safe in a query string as they are.

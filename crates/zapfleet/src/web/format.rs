@@ -62,6 +62,23 @@ pub fn percent(value: f64, l: Locale) -> String {
     }
 }
 
+/// A file's size for people: KB under a megabyte, MB above, with the
+/// language's separators (`1.536 KB`, `2,5 MB`).
+pub fn file_size(bytes: u64, l: Locale) -> String {
+    if bytes < 1_048_576 {
+        format!(
+            "{} KB",
+            number(i64::try_from(bytes.div_ceil(1024)).unwrap_or(i64::MAX), l)
+        )
+    } else {
+        let text = format!("{:.1} MB", bytes as f64 / 1_048_576.0);
+        match l {
+            Locale::PtBr => text.replace('.', ","),
+            Locale::En => text,
+        }
+    }
+}
+
 /// A day of a chart's axis: `30/11` in Portuguese, `11/30` in English.
 pub fn short_day(day: Day, l: Locale) -> String {
     let date = day.date();
@@ -89,6 +106,15 @@ pub fn long_day(day: Day, l: Locale) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_sizes_use_the_languages_decimal_mark() {
+        assert_eq!(file_size(1, Locale::PtBr), "1 KB");
+        assert_eq!(file_size(1_000_000, Locale::PtBr), "977 KB");
+        assert_eq!(file_size(2_621_440, Locale::PtBr), "2,5 MB");
+        assert_eq!(file_size(2_621_440, Locale::En), "2.5 MB");
+        assert_eq!(file_size(5_000 * 1_048_576, Locale::PtBr), "5000,0 MB");
+    }
 
     #[test]
     fn numbers_read_the_brazilian_way_in_portuguese() {

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod api_docs;
 mod audit;
+mod audit_detail;
 mod backup;
 mod charts;
 mod errors;

@@ -3,6 +3,7 @@
 //! (a wrong current one first), and, at phone size, signing out every other
 //! session.
 
+use crate::browser_list::navigate;
 use crate::helpers::{Backend, spawn_app};
 use crate::pages;
 use crate::webdriver::{self, Browser};
@@ -57,9 +58,7 @@ async fn the_account_page_works_by_clicking_on_desktop_and_phone() {
         .await;
 
     // The account page, from the navigation: the browser's zone is the account's.
-    browser
-        .click(&browser.find("[data-testid=nav-account]").await)
-        .await;
+    navigate(&browser, "nav-account").await;
     let picked = browser.find("#time-zone").await;
     let stored = browser
         .script("return document.getElementById('time-zone').value")
@@ -129,9 +128,7 @@ async fn the_account_page_works_by_clicking_on_desktop_and_phone() {
     browser.resize(390, 844).await;
     let tablet = other_device(&app, email, "outra senha forte").await;
     let laptop = other_device(&app, email, "outra senha forte").await;
-    browser
-        .click(&browser.find("[data-testid=nav-account]").await)
-        .await;
+    navigate(&browser, "nav-account").await;
     let count = browser.find("[data-testid=session-count]").await;
     assert_eq!(browser.text(&count).await, "3");
     browser

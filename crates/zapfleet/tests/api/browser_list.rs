@@ -23,6 +23,18 @@ pub(crate) async fn sign_in(browser: &Browser, app: &TestApp, email: &str, passw
     browser.find("[data-testid=signout]").await;
 }
 
+/// Follows a link of the main navigation (`data-testid`), opening "Menu"
+/// first where the page folds it away (a phone).
+pub(crate) async fn navigate(browser: &Browser, testid: &str) {
+    let menu = browser.find("[data-testid=menu-toggle]").await;
+    if browser.displayed(&menu).await {
+        browser.click(&menu).await;
+    }
+    browser
+        .click(&browser.find(&format!("[data-testid={testid}]")).await)
+        .await;
+}
+
 /// Signs up through the sign-up form, and waits to be signed in.
 pub(crate) async fn sign_up(browser: &Browser, app: &TestApp, email: &str, password: &str) {
     browser.goto(&app.url("/signup")).await;

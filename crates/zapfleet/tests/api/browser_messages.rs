@@ -205,6 +205,15 @@ async fn a_refused_message_is_retried_days_are_filtered_and_a_picture_is_sent() 
         .click(&browser.find("[data-testid=retry-message]").await)
         .await;
     toast_saying(&browser, "Mensagem de volta na fila.").await;
+    app.wait_for_messages(
+        &user,
+        &id,
+        1,
+        &["sent", "delivered", "read"],
+        Duration::from_secs(30),
+    )
+    .await;
+    // The page follows by itself (live events).
     browser
         .wait_for("the retried message to go out", || async {
             let shown = statuses(&browser).await;

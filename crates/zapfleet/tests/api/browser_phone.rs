@@ -1,4 +1,5 @@
-//! At a phone's 390×844: the sandbox note and the header stay within ~120 px,
+//! At a phone's 390×844: the sandbox note and the header stay within ~120 px
+//! (the navigation folds behind "Menu"),
 //! tables become stacked cards whose cells name their column, and every action
 //! (the list's row buttons, Revogar) is on screen. And a tab left open from an
 //! older session gets "reload the page", not a bare error.
@@ -31,6 +32,26 @@ async fn on_a_phone_the_header_is_short_and_tables_are_cards() {
         bottom.as_f64().unwrap() <= 120.0,
         "the sandbox note and the header take {bottom} px"
     );
+    // The navigation is folded behind "Menu" and opens in place.
+    let account = browser.find("[data-testid=nav-account]").await;
+    assert!(!browser.displayed(&account).await, "folded until asked");
+    browser
+        .click(&browser.find("[data-testid=menu-toggle]").await)
+        .await;
+    assert!(
+        browser.displayed(&account).await,
+        "Menu opens the navigation"
+    );
+    assert_eq!(
+        browser
+            .script("return document.querySelector('[data-testid=menu-toggle]').getAttribute('aria-expanded')")
+            .await,
+        json!("true")
+    );
+    browser
+        .click(&browser.find("[data-testid=menu-toggle]").await)
+        .await;
+    assert!(!browser.displayed(&account).await, "and closes again");
     // No sideways scrolling of the page itself.
     let overflow = browser
         .script(

@@ -4,7 +4,7 @@
 //! delivered. axe-core checks the page, at a desktop's size and a phone's.
 
 use crate::a11y;
-use crate::browser_list::sign_in;
+use crate::browser_list::{navigate, sign_in};
 use crate::helpers::{Backend, spawn_app};
 use crate::webdriver::{self, Browser};
 use axum::http::StatusCode;
@@ -55,9 +55,7 @@ async fn set_fail_and_replay(width: u32, height: u32) {
     let browser = Browser::start().await;
     browser.resize(width, height).await;
     sign_in(&browser, &app, &user.email, "correct horse battery").await;
-    browser
-        .click(&browser.find("[data-testid=nav-webhooks]").await)
-        .await;
+    navigate(&browser, "nav-webhooks").await;
     browser.find("[data-testid=no-deliveries]").await;
     let mut found = a11y::violations(&browser, "the webhooks page").await;
 

@@ -35,15 +35,6 @@ pub(super) struct JobView {
     pub(super) error: Option<&'static str>,
 }
 
-/// A file's size for people: KB under a megabyte, MB above.
-fn size(bytes: u64) -> String {
-    if bytes < 1_048_576 {
-        format!("{} KB", bytes.div_ceil(1024))
-    } else {
-        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
-    }
-}
-
 /// What a failed backup or restore says to people.
 fn error_msg(error: &BackupError) -> Msg {
     match error {
@@ -115,7 +106,7 @@ pub(super) fn job_view(l: Locale, id: &str, job: &Job) -> JobView {
         None => {}
         Some(Outcome::Written { size: bytes, .. }) => {
             view.title = l.t(Msg::JobBackupReady);
-            view.download = Some(size(*bytes));
+            view.download = Some(super::super::format::file_size(*bytes, l));
         }
         Some(Outcome::Restored(report)) => {
             view.title = l.t(if report.dry_run {

@@ -2,6 +2,7 @@
 //! clicking, the header's link opens the log, in Portuguese, on a desktop and
 //! on a phone.
 
+use crate::browser_list::navigate;
 use crate::helpers::{Backend, spawn_app};
 use crate::webdriver::{self, Browser};
 use zapfleet::services::accounts;
@@ -67,9 +68,7 @@ async fn the_audit_page_shows_what_was_done_on_a_desktop_and_a_phone() {
     browser.find("[data-testid=badge]").await;
 
     // The header's link opens the log: newest first, in Portuguese.
-    browser
-        .click(&browser.find("[data-testid=nav-audit]").await)
-        .await;
+    navigate(&browser, "nav-audit").await;
     browser.find("[data-testid=audit-table]").await;
     assert!(browser.url().await.ends_with("/audit"));
     assert_eq!(browser.text(&browser.find("h1").await).await, "Auditoria");
@@ -79,6 +78,10 @@ async fn the_audit_page_shows_what_was_done_on_a_desktop_and_a_phone() {
     assert!(desktop[0].contains("127.0.0.1"), "where from: {desktop:?}");
     assert!(desktop[1].contains("Entrou"), "{desktop:?}");
     assert!(desktop[1].contains("ana@loja.com.br"), "{desktop:?}");
+    assert!(
+        !desktop.iter().any(|line| line.contains('{')),
+        "details read as words, not JSON: {desktop:?}"
+    );
 
     // Only the sign-ins, through the filter.
     browser
@@ -95,12 +98,10 @@ async fn the_audit_page_shows_what_was_done_on_a_desktop_and_a_phone() {
     let filtered = rows(&browser, 1).await;
     assert!(filtered[0].contains("Entrou"), "{filtered:?}");
 
-    // On a phone: the link is still in the header, the action and target still read.
+    // On a phone: the link is behind the header's Menu, the action and target still read.
     browser.resize(390, 844).await;
     browser.goto(&app.url("/")).await;
-    browser
-        .click(&browser.find("[data-testid=nav-audit]").await)
-        .await;
+    navigate(&browser, "nav-audit").await;
     let phone = rows(&browser, 2).await;
     assert!(phone[0].contains("Criou instância"), "{phone:?}");
     assert!(phone[0].contains("Loja Centro"), "{phone:?}");
