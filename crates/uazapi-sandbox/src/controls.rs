@@ -21,6 +21,7 @@ pub fn router(sandbox: Sandbox) -> Router {
         .route("/sandbox/instances/{id}/drop", post(drop_connection))
         .route("/sandbox/instances/{id}/forget", post(forget))
         .route("/sandbox/forget", post(forget_everything))
+        .route("/sandbox/instances/{id}/remember", post(remember))
         .route("/sandbox/instances/{id}/incoming", post(incoming))
         .route("/sandbox/instances/{id}/scan", post(scan_from_page))
         .route(
@@ -144,6 +145,16 @@ async fn forget(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Respo
         Json(json!({"forgotten": 1})).into_response()
     } else {
         fail(StatusCode::NOT_FOUND, "no such instance")
+    }
+}
+
+/// The provider restored its backup: a forgotten instance is back, with its
+/// session, disconnected until someone connects it.
+async fn remember(State(sandbox): State<Sandbox>, Path(id): Path<String>) -> Response {
+    if sandbox.with_world(|w| w.remember(&id)) {
+        Json(json!({"remembered": 1})).into_response()
+    } else {
+        fail(StatusCode::NOT_FOUND, "no such forgotten instance")
     }
 }
 

@@ -116,15 +116,29 @@ impl World {
             return false;
         };
         self.acks.retain(|a| a.token != gone.token);
+        self.forgotten.insert(gone.id.clone(), gone);
         true
     }
 
     /// Forgets every instance; how many there were.
     pub fn forget_everything(&mut self) -> usize {
         let count = self.instances.len();
-        self.instances.clear();
+        self.forgotten.extend(self.instances.drain());
         self.acks.clear();
         count
+    }
+
+    /// The provider restored its own backup: a forgotten instance is back
+    /// under its id and token, with its session but not connected (its
+    /// connection must be resumed with `/instance/connect`). `false` if none.
+    pub fn remember(&mut self, id: &str) -> bool {
+        let Some(mut back) = self.forgotten.remove(id) else {
+            return false;
+        };
+        back.status = Status::Disconnected;
+        back.login = None;
+        self.instances.insert(back.id.clone(), back);
+        true
     }
 
     /// `/instance/updateInstanceName`.

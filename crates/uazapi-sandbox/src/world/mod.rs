@@ -46,6 +46,9 @@ impl ApiError {
 #[derive(Debug, Default)]
 pub struct World {
     instances: HashMap<String, SandboxInstance>,
+    /// Instances forgotten by a restart without data, kept aside so a test can
+    /// play the provider restoring its own backup ([`World::remember`]).
+    forgotten: HashMap<String, SandboxInstance>,
     /// Injected faults.
     pub faults: Faults,
     acks: Vec<PendingAck>,

@@ -187,7 +187,7 @@ pub async fn refresh(
             return Err(error.into());
         }
     };
-    super::provider_lost::known_again(platform, &instance).await?;
+    super::provider_lost::known_again(platform, &instance, &found).await?;
     let mut report = report(
         found.status,
         &found.last_disconnect_reason,

@@ -146,12 +146,30 @@ pub async fn fail_queued(platform: &Platform, instance: &Instance) -> Result<(),
     Ok(())
 }
 
-/// The provider answered for the instance's token: it is known again.
-pub async fn known_again(platform: &Platform, instance: &Instance) -> Result<(), AppError> {
-    if instance.provider_lost_at.is_some()
-        && platform.store.clear_provider_lost(&instance.id).await?
+/// The provider answered for the instance's token: it is known again (it
+/// restored its data). When it still holds the WhatsApp session, the loss's
+/// logout is lifted and, if the connection is down, an automatic reconnect is
+/// due now: the user never asked for it to stay off.
+pub async fn known_again(
+    platform: &Platform,
+    instance: &Instance,
+    remote: &uazapi::Instance,
+) -> Result<(), AppError> {
+    if instance.provider_lost_at.is_none()
+        || !platform.store.clear_provider_lost(&instance.id).await?
     {
-        tracing::info!(instance = %instance.id, "the provider knows this instance again");
+        return Ok(());
+    }
+    tracing::info!(instance = %instance.id, "the provider knows this instance again");
+    if !super::connection::had_session(remote) {
+        return Ok(());
+    }
+    platform.store.set_logged_out(&instance.id, false).await?;
+    if remote.status == uazapi::Status::Disconnected && instance.settings.auto_reconnect {
+        platform
+            .store
+            .schedule_reconnect(&instance.id, 1, Some(platform.now()))
+            .await?;
     }
     Ok(())
 }

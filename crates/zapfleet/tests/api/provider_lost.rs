@@ -18,6 +18,7 @@ on_both_backends!(stepped:
     sends_to_a_forgotten_instance_fail_with_the_reason_and_are_not_retried,
     a_provider_restarted_without_its_data_is_seen_at_start_up,
     the_pages_show_a_lost_instance_and_re_create_it_with_a_button,
+    an_instance_the_provider_knows_again_reconnects_by_itself,
 );
 
 async fn forget(app: &TestApp, instance: &Value) {
@@ -117,6 +118,52 @@ async fn an_instance_the_provider_forgot_is_shown_lost_and_re_created_on_request
         .await
         .unwrap();
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
+}
+
+/// The provider restored its own backup: the lost instance is found again by
+/// the next (slow) poll, and since the provider still holds its WhatsApp
+/// session, zapfleet resumes the connection by itself (no "Recriar" needed).
+async fn an_instance_the_provider_knows_again_reconnects_by_itself(app: TestApp) {
+    let ana = app.new_user().await;
+    let instance = app.connected_instance(&ana, "Volta sozinha").await;
+    let id = instance["id"].as_str().unwrap();
+    let twin = app.twin(&instance).await;
+    forget(&app, &instance).await;
+    assert_eq!(poll_now(&app, id).await, 1);
+    assert_eq!(
+        instance_json(&app, &ana, id).await["provisioning"]["state"],
+        "lost"
+    );
+    app.advance_clock(60_000);
+    assert_eq!(app.step_reconnector().await, 0, "no reconnect while lost");
+
+    let remembered = app
+        .sandbox(
+            Method::POST,
+            &format!(
+                "/sandbox/instances/{}/remember",
+                twin["id"].as_str().unwrap()
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(remembered.status(), StatusCode::OK);
+    assert_eq!(poll_now(&app, id).await, 1);
+    let known = instance_json(&app, &ana, id).await;
+    assert_eq!(known["provisioning"]["state"], "ready", "{known}");
+    assert_eq!(known["status"], "disconnected", "{known}");
+    assert_eq!(
+        app.step_reconnector().await,
+        1,
+        "a reconnect is due at once"
+    );
+    app.wait_for_status(&ana, id, "connected", std::time::Duration::from_secs(10))
+        .await;
+    assert_eq!(
+        app.twin(&instance).await["id"],
+        twin["id"],
+        "the same one at the provider"
+    );
 }
 
 async fn sends_to_a_forgotten_instance_fail_with_the_reason_and_are_not_retried(app: TestApp) {
