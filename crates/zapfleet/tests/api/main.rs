@@ -42,6 +42,7 @@ mod name_keys;
 mod operations;
 mod pages;
 mod portuguese;
+mod postgres_restart;
 mod private_files;
 mod profile;
 mod properties;

@@ -31,18 +31,6 @@ impl TestApp {
         .await
         .unwrap()
     }
-
-    async fn totals(&self, user: &crate::helpers::TestUser, id: &str) -> Value {
-        let stats: Value = self
-            .request(user, Method::GET, &format!("/api/instances/{id}/stats"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        stats["total"].clone()
-    }
 }
 
 async fn a_refused_message_is_tried_again_and_goes_out_once(app: TestApp) {
@@ -77,7 +65,7 @@ async fn a_refused_message_is_tried_again_and_goes_out_once(app: TestApp) {
         },
     )
     .await;
-    assert_eq!(app.totals(&ana, id).await["failed"], 1);
+    assert_eq!(app.stats(&ana, id).await["total"]["failed"], 1);
     app.sandbox(Method::DELETE, "/sandbox/faults", json!({}))
         .await;
 
@@ -111,7 +99,7 @@ async fn a_refused_message_is_tried_again_and_goes_out_once(app: TestApp) {
     let twin = app.twin(&instance).await;
     assert_eq!(twin["sentCount"], 1, "sent once at the provider");
     assert_eq!(twin["sent"][0]["text"], "Pedido 42 saiu");
-    let totals = app.totals(&ana, id).await;
+    let totals = app.stats(&ana, id).await["total"].clone();
     assert_eq!(
         (totals["sent"].clone(), totals["failed"].clone()),
         (json!(1), json!(0))

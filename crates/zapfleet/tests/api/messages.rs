@@ -74,7 +74,8 @@ impl TestApp {
         .await
     }
 
-    async fn stats(&self, user: &TestUser, id: &str) -> Value {
+    /// The instance's statistics (`GET …/stats`).
+    pub(crate) async fn stats(&self, user: &TestUser, id: &str) -> Value {
         self.request(user, Method::GET, &format!("/api/instances/{id}/stats"))
             .send()
             .await
