@@ -53,6 +53,7 @@ struct LinkColumns {
 #[derive(sqlx::FromRow)]
 #[sqlx(rename_all = "camelCase")]
 struct UsageRow {
+    instance_id: InstanceId,
     day: Day,
     sent: i64,
     received: i64,
@@ -61,6 +62,27 @@ struct UsageRow {
     read: i64,
     disconnections: i64,
     connected_ms: i64,
+}
+
+impl UsageRow {
+    fn into_day(self) -> (InstanceId, DayUsage) {
+        let usage = Usage {
+            sent: self.sent,
+            received: self.received,
+            failed: self.failed,
+            delivered: self.delivered,
+            read: self.read,
+            disconnections: self.disconnections,
+            connected_ms: self.connected_ms,
+        };
+        (
+            self.instance_id,
+            DayUsage {
+                day: self.day,
+                usage,
+            },
+        )
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -235,27 +257,35 @@ impl Store {
         let rows: Vec<UsageRow> = self
             .fetch_all(
                 Sql::new(
-                    r#"SELECT day, sent, received, failed, delivered, "read", disconnections, "connectedMs"
+                    r#"SELECT "instanceId", day, sent, received, failed, delivered, "read", disconnections, "connectedMs"
                        FROM instance_daily_stats WHERE "instanceId" = $1 ORDER BY day"#,
                 )
                 .bind(instance),
             )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| DayUsage {
-                day: row.day,
-                usage: Usage {
-                    sent: row.sent,
-                    received: row.received,
-                    failed: row.failed,
-                    delivered: row.delivered,
-                    read: row.read,
-                    disconnections: row.disconnections,
-                    connected_ms: row.connected_ms,
-                },
-            })
-            .collect())
+        Ok(rows.into_iter().map(|row| row.into_day().1).collect())
+    }
+
+    /// The days of the user's instances deleted since (they stay in the user's
+    /// totals), by instance then day.
+    pub async fn retired_usage_for_backup(
+        &self,
+        user: &UserId,
+    ) -> Result<Vec<(InstanceId, DayUsage)>, StoreError> {
+        let rows: Vec<UsageRow> = self
+            .fetch_all(
+                Sql::new(
+                    r#"SELECT s."instanceId", s.day, s.sent, s.received, s.failed, s.delivered, s."read",
+                           s.disconnections, s."connectedMs"
+                       FROM instance_daily_stats s
+                       WHERE s."userId" = $1
+                         AND NOT EXISTS (SELECT 1 FROM whatsapp_instance i WHERE i.id = s."instanceId")
+                       ORDER BY s."instanceId", s.day"#,
+                )
+                .bind(user),
+            )
+            .await?;
+        Ok(rows.into_iter().map(UsageRow::into_day).collect())
     }
 
     /// A page of an instance's finished messages after `after_seq`, in send order.

@@ -9,7 +9,7 @@
 //! prints `*** SKIPPED (private PostgreSQL) ***`, and fails under `CI=true`.
 
 use crate::helpers::{TestDatabase, eventually, spawn_app_on};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::Command;

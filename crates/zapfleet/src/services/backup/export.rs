@@ -233,17 +233,10 @@ async fn read_records(
                     }
                 }
                 for day in store.usage_for_backup(&i.id).await? {
-                    let u = day.usage;
                     let record = Record::DailyUsage {
                         instance: id.clone(),
                         day: day.day,
-                        sent: u.sent,
-                        received: u.received,
-                        failed: u.failed,
-                        delivered: u.delivered,
-                        read: u.read,
-                        disconnections: u.disconnections,
-                        connected_ms: u.connected_ms,
+                        counts: day.usage.into(),
                     };
                     emit(record, counts).await?;
                 }
@@ -278,6 +271,16 @@ async fn read_records(
                     }
                 }
             }
+        }
+        // Days of instances deleted since still count in the account's totals.
+        for (instance, day) in store.retired_usage_for_backup(&user.id).await? {
+            let record = Record::RetiredUsage {
+                user: email.clone(),
+                instance: instance.as_str().to_owned(),
+                day: day.day,
+                counts: day.usage.into(),
+            };
+            emit(record, counts).await?;
         }
     }
     progress(*counts);

@@ -9,7 +9,7 @@
 //! messages, so a restore reads the file once, front to back.
 
 use crate::domain::{
-    Day, Direction, InstanceStatus, MessageKind, MessageStatus, StatusSource, Timestamp,
+    Day, Direction, InstanceStatus, MessageKind, MessageStatus, StatusSource, Timestamp, Usage,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,7 +17,56 @@ use serde_json::Value;
 /// The `format` of the manifest.
 pub const FORMAT: &str = "zapfleet-backup";
 /// The version of the format this release writes (and the newest it reads).
-pub const VERSION: u32 = 1;
+/// 2 added [`Record::RetiredUsage`]; a version-1 file is read as it always was.
+pub const VERSION: u32 = 2;
+
+/// The counts of one day of an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DayCounts {
+    /// Messages accepted by WhatsApp.
+    pub sent: i64,
+    /// Messages received.
+    pub received: i64,
+    /// Messages given up.
+    pub failed: i64,
+    /// Messages delivered.
+    pub delivered: i64,
+    /// Messages read.
+    pub read: i64,
+    /// Connections lost.
+    pub disconnections: i64,
+    /// Milliseconds connected.
+    pub connected_ms: i64,
+}
+
+impl From<Usage> for DayCounts {
+    fn from(u: Usage) -> Self {
+        Self {
+            sent: u.sent,
+            received: u.received,
+            failed: u.failed,
+            delivered: u.delivered,
+            read: u.read,
+            disconnections: u.disconnections,
+            connected_ms: u.connected_ms,
+        }
+    }
+}
+
+impl From<DayCounts> for Usage {
+    fn from(c: DayCounts) -> Self {
+        Self {
+            sent: c.sent,
+            received: c.received,
+            failed: c.failed,
+            delivered: c.delivered,
+            read: c.read,
+            disconnections: c.disconnections,
+            connected_ms: c.connected_ms,
+        }
+    }
+}
 
 /// One line of a backup.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,22 +202,25 @@ pub enum Record {
     DailyUsage {
         /// The instance.
         instance: String,
-        /// The UTC day.
+        /// The day (the owner's calendar day).
         day: Day,
-        /// Counts.
-        sent: i64,
-        /// Counts.
-        received: i64,
-        /// Counts.
-        failed: i64,
-        /// Counts.
-        delivered: i64,
-        /// Counts.
-        read: i64,
-        /// Counts.
-        disconnections: i64,
-        /// Milliseconds connected.
-        connected_ms: i64,
+        /// What was counted.
+        #[serde(flatten)]
+        counts: DayCounts,
+    },
+    /// A day of usage of an instance deleted since (format 2): it stays in the
+    /// account's totals, so it comes after the account's instances.
+    #[serde(rename_all = "camelCase")]
+    RetiredUsage {
+        /// The account (its e-mail).
+        user: String,
+        /// The id the deleted instance had.
+        instance: String,
+        /// The day (the owner's calendar day).
+        day: Day,
+        /// What was counted.
+        #[serde(flatten)]
+        counts: DayCounts,
     },
     /// A finished message of the instance (queued ones are not kept: sent
     /// again from another server, they could be sent twice).
@@ -245,13 +297,11 @@ mod tests {
         let line = serde_json::to_value(Record::manifest(at, true)).unwrap();
         assert_eq!(
             line,
-            json!({"kind": "manifest", "format": "zapfleet-backup", "version": 1,
+            json!({"kind": "manifest", "format": "zapfleet-backup", "version": 2,
                    "zapfleet": env!("CARGO_PKG_VERSION"), "createdAt": "2025-11-29T00:00:00.123Z",
                    "withMessages": true})
         );
-        let usage = Record::DailyUsage {
-            instance: "i".into(),
-            day: Day::parse("2025-11-29").unwrap(),
+        let counts = DayCounts {
             sent: 1,
             received: 2,
             failed: 0,
@@ -260,12 +310,32 @@ mod tests {
             disconnections: 0,
             connected_ms: 5,
         };
+        let usage = Record::DailyUsage {
+            instance: "i".into(),
+            day: Day::parse("2025-11-29").unwrap(),
+            counts,
+        };
         let text = serde_json::to_string(&usage).unwrap();
-        assert!(
-            text.starts_with(r#"{"kind":"dailyUsage","instance":"i","day":"2025-11-29""#),
-            "{text}"
+        assert_eq!(
+            text,
+            r#"{"kind":"dailyUsage","instance":"i","day":"2025-11-29","sent":1,"received":2,"failed":0,"delivered":1,"read":1,"disconnections":0,"connectedMs":5}"#,
+            "the same line format 1 wrote"
         );
         assert_eq!(serde_json::from_str::<Record>(&text).unwrap(), usage);
+        let retired = Record::RetiredUsage {
+            user: "ana@loja.com.br".into(),
+            instance: "gone".into(),
+            day: Day::parse("2025-11-28").unwrap(),
+            counts,
+        };
+        let text = serde_json::to_string(&retired).unwrap();
+        assert!(
+            text.starts_with(
+                r#"{"kind":"retiredUsage","user":"ana@loja.com.br","instance":"gone""#
+            ),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<Record>(&text).unwrap(), retired);
         assert!(serde_json::from_str::<Record>(r#"{"kind":"somethingNew"}"#).is_err());
     }
 }

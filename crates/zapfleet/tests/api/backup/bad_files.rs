@@ -75,7 +75,7 @@ async fn bad_files(target: Backend) {
     };
     let newer = Record::Manifest {
         format: "zapfleet-backup".into(),
-        version: 2,
+        version: zapfleet::services::backup::format::VERSION + 1,
         zapfleet: "9.0.0".into(),
         created_at: Timestamp::from_millis(0),
         with_messages: true,

@@ -21,8 +21,23 @@ async fn a_move_from_postgres_to_sqlite_keeps_every_record_and_session() {
 }
 
 /// What the old server held: two numbers connected, one never connected
-/// (with a forward webhook and its secret), an account webhook, a message.
+/// (with a forward webhook and its secret), an account webhook, a message,
+/// and the past days of a number deleted since (still in the totals).
 async fn fill(old: &TestApp, ana: &TestUser) -> Vec<Value> {
+    let closed = old.connected_instance(ana, "Loja Fechada").await;
+    let closed_id = closed["id"].as_str().unwrap();
+    send_and_wait(
+        old,
+        ana,
+        closed_id,
+        "Última oferta",
+        &["sent", "delivered", "read"],
+    )
+    .await;
+    assert_eq!(
+        old.delete_instance(ana, closed_id).await.status(),
+        StatusCode::NO_CONTENT
+    );
     let first = old.connected_instance(ana, "Loja Centro").await;
     let second = old.connected_instance(ana, "Loja Norte").await;
     let idle = old.create_instance(ana, "Reserva", "11 97777-0000").await;
@@ -54,7 +69,7 @@ async fn fill(old: &TestApp, ana: &TestUser) -> Vec<Value> {
         ana,
         first["id"].as_str().unwrap(),
         "Pedido 1 saiu",
-        &["sent", "delivered", "read"],
+        &["read"],
     )
     .await;
     vec![first, second, idle]
@@ -132,6 +147,21 @@ async fn moves(from: Backend, to: Backend) {
     ]);
     assert!(said.contains("3 instances"), "{said}");
     let taken = canonical(&std::fs::read(&file).unwrap());
+    assert!(
+        taken
+            .iter()
+            .any(|r| matches!(r, Record::RetiredUsage { counts, .. } if counts.sent == 1)),
+        "the deleted number's day is in the file"
+    );
+    let totals = |app: &TestApp| {
+        let request = app.request(&ana, Method::GET, "/api/stats");
+        async move {
+            let stats: Value = request.send().await.unwrap().json().await.unwrap();
+            stats["total"].clone()
+        }
+    };
+    let old_totals = totals(&old).await;
+    assert_eq!(old_totals["sent"], 2, "{old_totals}");
     // The server is gone; the provider keeps the sessions.
     drop(old);
 
@@ -169,6 +199,17 @@ async fn moves(from: Backend, to: Backend) {
         "--with-messages",
     ]);
     assert_eq!(canonical(&std::fs::read(&again).unwrap()), taken);
+    // Time connected keeps counting on the new server; the counts are the file's.
+    let counts = |mut t: Value| {
+        t["connectedMs"] = Value::Null;
+        t["uptimePercent"] = Value::Null;
+        t
+    };
+    assert_eq!(
+        counts(totals(&new).await),
+        counts(old_totals.clone()),
+        "the account's totals, the deleted number's days included"
+    );
 
     // Restoring the same file again changes nothing.
     let said = new_cli.ok(&["restore", file_name]);

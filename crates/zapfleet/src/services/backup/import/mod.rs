@@ -28,6 +28,7 @@
 mod instances;
 mod report;
 mod state;
+mod usage;
 
 pub use report::{Conflict, ConflictReason, Report, Tally};
 

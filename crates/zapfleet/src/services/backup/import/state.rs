@@ -6,8 +6,8 @@ use super::instances::{history_document, tally};
 use super::report::{ConflictReason, Report};
 use crate::domain::instance_key::INSTANCE_KEY_LEN;
 use crate::domain::{
-    DayUsage, Email, Instance, InstanceId, InstanceKey, InstanceName, MessageStatus, Phone,
-    ProvisionState, Usage, UserId,
+    Email, Instance, InstanceId, InstanceKey, InstanceName, MessageStatus, Phone, ProvisionState,
+    UserId,
 };
 use crate::i18n::Locale;
 use crate::services::backup::archive::BackupError;
@@ -80,7 +80,7 @@ pub(super) fn bad(what: impl Into<String>) -> BackupError {
 
 impl State<'_> {
     /// The account the record says it belongs to: the one being read.
-    fn owner(&self, user: &str) -> Result<Option<UserId>, BackupError> {
+    pub(super) fn owner(&self, user: &str) -> Result<Option<UserId>, BackupError> {
         match &self.user {
             Some((email, id)) if email == user => Ok(id.clone()),
             _ => Err(bad(format!("a record of {user} outside its account"))),
@@ -88,7 +88,7 @@ impl State<'_> {
     }
 
     /// Whether the instance a record belongs to was restored.
-    fn instance(&self, id: &str) -> Result<bool, BackupError> {
+    pub(super) fn instance(&self, id: &str) -> Result<bool, BackupError> {
         match self.instances.get(id) {
             Some(restored) => Ok(*restored == Restored::Yes),
             None => Err(bad(format!(
@@ -329,37 +329,8 @@ impl State<'_> {
                     self.report.history.skipped += 1;
                 }
             }
-            Record::DailyUsage {
-                instance,
-                day,
-                sent,
-                received,
-                failed,
-                delivered,
-                read,
-                disconnections,
-                connected_ms,
-            } => {
-                if self.instance(&instance)? {
-                    let usage = DayUsage {
-                        day,
-                        usage: Usage {
-                            sent,
-                            received,
-                            failed,
-                            delivered,
-                            read,
-                            disconnections,
-                            connected_ms,
-                        },
-                    };
-                    let added = restore
-                        .insert_usage(&InstanceId::from_raw(instance), &usage)
-                        .await?;
-                    tally(&mut self.report.history, added);
-                } else {
-                    self.report.history.skipped += 1;
-                }
+            record @ (Record::DailyUsage { .. } | Record::RetiredUsage { .. }) => {
+                self.usage_record(restore, record).await?;
             }
             Record::Message {
                 instance,
