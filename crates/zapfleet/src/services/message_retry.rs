@@ -24,7 +24,7 @@ pub async fn retry(
     match retried {
         Retried::Queued(message) => {
             publish(platform, user, &message);
-            Ok(message)
+            Ok(*message)
         }
         Retried::NotRetriable => Err(AppError::Conflict {
             field: "status",

@@ -10,7 +10,7 @@ use crate::domain::{Direction, InstanceId, MessageId, MessageStatus, Timestamp, 
 #[derive(Debug, Clone)]
 pub enum Retried {
     /// Queued again (the record as it is now).
-    Queued(MessageRecord),
+    Queued(Box<MessageRecord>),
     /// It exists but is not a failed outgoing message (sent meanwhile, received,
     /// or retried by another click).
     NotRetriable,
@@ -70,6 +70,8 @@ impl Store {
             .fetch_optional(Sql::new(format!("{SELECT} WHERE m.id = $1")).bind(id))
             .await?;
         tx.commit().await?;
-        Ok(row.map_or(Retried::NotFound, |row| Retried::Queued(row.into())))
+        Ok(row.map_or(Retried::NotFound, |row| {
+            Retried::Queued(Box::new(row.into()))
+        }))
     }
 }

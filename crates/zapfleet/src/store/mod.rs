@@ -22,6 +22,7 @@ mod provider_lost;
 mod receipt_checks;
 mod receipts;
 mod restore;
+mod restore_usage;
 mod retention;
 mod schedule;
 mod sealed;

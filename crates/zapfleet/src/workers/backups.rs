@@ -5,9 +5,10 @@
 
 use crate::domain::RequestMeta;
 use crate::services::audit::REQUEST_META;
-use crate::services::backup::archive::{self, scheduled_files, scheduled_name};
+use crate::services::backup::archive;
 use crate::services::backup::audit::backup_taken;
 use crate::services::backup::export::{BackupOptions, write_backup_file};
+use crate::services::backup::files::{self, scheduled_files, scheduled_name};
 use crate::services::backup::{Schedule, Scope};
 use crate::services::platform::Platform;
 use anyhow::Context;
@@ -38,7 +39,7 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
         .await;
     let counts =
         written.with_context(|| format!("scheduled backup not written to {}", path.display()))?;
-    let removed = archive::prune(&schedule.dir, schedule.keep)
+    let removed = files::prune(&schedule.dir, schedule.keep)
         .with_context(|| format!("cannot remove old backups from {}", schedule.dir.display()))?;
     tracing::info!(
         file = %path.display(),

@@ -1,7 +1,8 @@
 //! Taking a backup: the records of the accounts in scope, read a page at a
 //! time and written into an encrypted file as they come (memory stays flat).
 
-use super::archive::{BackupError, Partial, Writer};
+use super::archive::{BackupError, Writer};
+use super::files::Partial;
 use super::format::Record;
 use super::{Progress, Scope, settings_out, unreadable_secret};
 use crate::services::credentials::{Sealed, open};

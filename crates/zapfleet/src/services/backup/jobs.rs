@@ -184,7 +184,7 @@ impl Jobs {
         let (owner, meta) = (self.owner_of(&slot.id), audit::current_meta());
         tokio::spawn(async move {
             let file = TempFile::new("backup");
-            let name = super::archive::scheduled_name(platform.now());
+            let name = super::files::scheduled_name(platform.now());
             let written = write_backup_file(
                 &platform,
                 &options,

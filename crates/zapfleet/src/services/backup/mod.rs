@@ -13,6 +13,7 @@
 pub mod archive;
 pub mod audit;
 pub mod export;
+pub mod files;
 pub mod format;
 pub mod import;
 pub mod jobs;
