@@ -329,7 +329,7 @@ catalog! {
     DelaysInvalidSeconds => "Os intervalos vão de 0 a 600 segundos, e o mínimo não pode passar do máximo.", "Delays go from 0 to 600 seconds, and the minimum cannot exceed the maximum.";
     ForwardEventsChoose => "Eventos encaminhados (nenhum marcado = todos)", "Events forwarded (none checked = all)";
     EventInstanceStatus => "Status da conexão", "Connection status";
-    EventInstanceUpdated => "Dados da instância (nome no WhatsApp)", "Instance details (WhatsApp name)";
+    EventInstanceUpdated => "Dados da instância (nome e número no WhatsApp)", "Instance details (WhatsApp name and number)";
     EventInstanceQrcode => "Novo QR code", "New QR code";
     EventInstancePaircode => "Novo código de pareamento", "New pairing code";
     EventMessageStatus => "Status das mensagens enviadas", "Status of sent messages";

@@ -135,11 +135,22 @@ async fn walk_every_screen(width: u32, height: u32) {
         ("/backup", "[data-testid=backup-form]", "backup"),
         ("/audit", "[data-testid=audit-table]", "the audit log"),
         ("/admin", "[data-testid=toggle-signups]", "administration"),
+        ("/api/docs", "#operations details", "the API docs"),
     ] {
         browser.goto(&app.url(path)).await;
         browser.find(ready).await;
         found.extend(a11y::violations(&browser, &format!("{screen} at {size}")).await);
     }
+    // The API docs, read in the browser: a route opens, and the way back leads
+    // to the instances.
+    browser
+        .click(&browser.find("#operations details summary").await)
+        .await;
+    browser.find("#operations details[open]").await;
+    browser
+        .click(&browser.find("[data-testid=docs-back]").await)
+        .await;
+    browser.find("[data-testid=new-instance]").await;
     assert!(
         found.is_empty(),
         "axe-core found {} violation(s):\n{}",

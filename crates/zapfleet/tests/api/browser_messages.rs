@@ -77,10 +77,13 @@ async fn messages_page_past_the_latest_twenty_and_filter_by_direction() {
 
     click_until(&browser, "[data-testid=messages-next]", "2 / 2 (23)").await;
     assert_eq!(rows(&browser).await, 3);
-    let oldest = browser
-        .text(&browser.find("[data-testid=messages]").await)
+    // Found afresh each time: the live list is replaced as receipts arrive.
+    browser
+        .wait_for("the oldest message on page 2", || async {
+            let list = browser.find_now("[data-testid=messages]").await?;
+            browser.text(&list).await.contains("Oferta 1").then_some(())
+        })
         .await;
-    assert!(oldest.contains("Oferta 1"), "{oldest}");
     click_until(&browser, "[data-testid=messages-previous]", "1 / 2 (23)").await;
 
     // Only received messages: none yet.

@@ -115,7 +115,7 @@ async fn a_qr_scan_turns_the_instance_connected_live_within_a_second(app: TestAp
     // The provider's profile name follows right after (webhooks do not carry it).
     let named = first_tab
         .wait_for("instance.updated", Duration::from_secs(3), |d| {
-            d["id"] == id
+            d["id"] == id && d["profileName"].is_string()
         })
         .await;
     assert!(

@@ -72,6 +72,11 @@ pub const RULES: &[(&str, &str, Rule)] = &[
     ("GET", "/api/instances/{id}/config/history", Api(Instance)),
     ("GET", "/api/instances/{id}/messages", Api(Instance)),
     ("POST", "/api/instances/{id}/messages", Api(Instance)),
+    (
+        "POST",
+        "/api/instances/{id}/messages/{messageId}/retry",
+        Api(Instance),
+    ),
     ("GET", "/api/instances/{id}/stats", Api(Instance)),
     ("GET", "/api/stats", Api(Nothing)),
     ("GET", "/api/events", Api(Nothing)),
@@ -103,6 +108,11 @@ pub const RULES: &[(&str, &str, Rule)] = &[
     ("POST", "/ui/instances/{id}/edit", Page(Instance)),
     ("GET", "/ui/instances/{id}/messages", Page(Instance)),
     ("POST", "/ui/instances/{id}/messages", Page(Instance)),
+    (
+        "POST",
+        "/ui/instances/{id}/messages/{message}/retry",
+        Page(Instance),
+    ),
     ("GET", "/tokens", Page(Nothing)),
     ("POST", "/tokens", Page(Nothing)),
     ("POST", "/tokens/{id}/revoke", Page(Token)),
