@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod forwarding;
 pub mod instances;
 pub mod messages;
+pub mod nodes;
 pub mod platform;
 pub mod profile;
 pub mod provider_lost;
