@@ -79,8 +79,12 @@ async fn faults(State(sandbox): State<Sandbox>, request: Request, next: Next) ->
         })
     });
     let faults = sandbox.faults();
-    if faults.latency_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    let mut latency = faults.latency_ms;
+    if request.uri().path().starts_with("/send/") {
+        latency += faults.send_latency_ms;
+    }
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let status = faults.error_status.unwrap_or(500);
     let message = if status == 429 {

@@ -38,6 +38,7 @@ mod isolation;
 mod listing;
 mod messages;
 mod name_keys;
+mod nodes;
 mod operations;
 mod pages;
 mod portuguese;
