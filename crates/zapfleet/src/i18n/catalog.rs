@@ -449,4 +449,16 @@ catalog! {
     SessionsEndOthers => "Sair de todas as outras sessões", "Sign out of all other sessions";
     SessionsEnded => "Outras sessões encerradas", "Other sessions signed out";
     ConfirmEndSessions => "Encerrar todas as outras sessões desta conta?", "Sign out every other session of this account?";
+    // Nodes (issue 13)
+    NodesTitle => "Nós do servidor", "Server nodes";
+    NodesHint => "Processos do zapfleet ligados a este banco de dados. Um nó sem sinal de vida recente é dado como parado, e os outros assumem o trabalho dele.", "zapfleet processes running on this database. A node with no recent heartbeat is taken as stopped, and the others take its work over.";
+    ColumnNode => "Nó", "Node";
+    ColumnHost => "Máquina", "Host";
+    ColumnAddress => "Endereço", "Address";
+    ColumnVersion => "Versão", "Version";
+    ColumnStarted => "Iniciado em", "Started";
+    ColumnHeartbeat => "Último sinal de vida", "Last heartbeat";
+    NodeLive => "ativo", "live";
+    NodeDead => "parado", "dead";
+    NodeThis => "este", "this one";
 }

@@ -39,6 +39,7 @@ mod listing;
 mod messages;
 mod name_keys;
 mod nodes;
+mod nodes_page;
 mod operations;
 mod pages;
 mod portuguese;
