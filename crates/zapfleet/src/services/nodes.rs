@@ -156,3 +156,11 @@ pub async fn overview(platform: &Platform) -> Result<Vec<NodeView>, AppError> {
         })
         .collect())
 }
+
+/// Whether another node than this one is live on the database.
+pub async fn others_live(platform: &Platform) -> Result<bool, AppError> {
+    Ok(overview(platform)
+        .await?
+        .iter()
+        .any(|n| !n.this && n.liveness == NodeLiveness::Live))
+}
