@@ -24,6 +24,7 @@ mod browser_messages;
 mod browser_phone;
 mod browser_selection;
 mod browser_webhooks;
+mod claims;
 mod cli;
 mod concurrency;
 mod connection;
