@@ -30,7 +30,7 @@ struct Cluster {
     token: String,
     http: reqwest::Client,
     data_dir: std::path::PathBuf,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 /// A running node: its process and where its API is.
@@ -78,7 +78,7 @@ impl Cluster {
             token: String::new(),
             http: reqwest::Client::new(),
             data_dir,
-            _database: database,
+            database,
         };
         let email = "ana@loja.com.br";
         let created = cluster.cli(&[
@@ -292,6 +292,20 @@ impl Cluster {
         ready["nodes"].as_array().cloned().unwrap_or_default()
     }
 
+    /// A node's id, from its `/readyz`.
+    async fn node_id(&self, node: &Node) -> String {
+        let ready: Value = self
+            .http
+            .get(format!("{}/readyz", node.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ready["node"].as_str().unwrap().to_owned()
+    }
+
     /// A node's work counter from its `/metrics`.
     async fn work(&self, node: &Node, kind: &str) -> u64 {
         let text = self
@@ -377,8 +391,25 @@ async fn two_nodes_send_every_message_exactly_once_even_when_one_is_killed() {
         (sent_total(&cluster).await >= total / 4).then_some(())
     })
     .await;
+    // The kill lands while A has a send in flight (sends slowed for the
+    // moment, so one is still in flight when the signal arrives).
+    cluster
+        .faults(json!({"latency_ms": 50, "send_latency_ms": 400}))
+        .await;
+    let a_id = cluster.node_id(&a).await;
+    let db = sqlx::PgPool::connect(&cluster.database.url).await.unwrap();
+    eventually(Duration::from_secs(30), "A sending", || {
+        let query = sqlx::query_scalar::<_, i64>(
+            r#"SELECT count(*) FROM message WHERE status = 'sending' AND "sendNode" = $1"#,
+        )
+        .bind(a_id.clone());
+        let db = &db;
+        async move { (query.fetch_one(db).await.unwrap() > 0).then_some(()) }
+    })
+    .await;
     let before_kill = cluster.work(&b, "takeovers").await;
     drop(a); // SIGKILL, mid-send.
+    cluster.faults(json!({"latency_ms": 50})).await;
 
     // Within seconds of the kill (2 s to be dead, then the survivor sends
     // the rest, about 160 a second here).
