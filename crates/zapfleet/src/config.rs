@@ -45,7 +45,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// 64 hex characters (`ZAPFLEET_SECRET_KEY`); default a key generated into the data dir.
     pub secret_key: Option<String>,
-    /// Worker timings (not configurable from outside; tests shorten them).
+    /// Worker timings (not configurable from outside, but for one test knob,
+    /// `ZAPFLEET_TEST_HOLD_FAN_OUT`; tests shorten them).
     pub tuning: Tuning,
     /// Let forward webhooks reach loopback and private addresses (`ZAPFLEET_ALLOW_PRIVATE_WEBHOOKS`).
     pub allow_private_webhooks: bool,
@@ -247,7 +248,12 @@ impl Config {
                 .or(from_file.public_url)
                 .map(|u| u.trim_end_matches('/').to_owned()),
             secret_key: env("ZAPFLEET_SECRET_KEY").or(from_file.secret_key),
-            tuning: Tuning::default(),
+            tuning: Tuning {
+                // Tests only: a server that records events but never fans them
+                // out, as if it died right after each change.
+                hold_fan_out: env("ZAPFLEET_TEST_HOLD_FAN_OUT").is_some_and(|v| v == "1"),
+                ..Tuning::default()
+            },
             allow_private_webhooks: env("ZAPFLEET_ALLOW_PRIVATE_WEBHOOKS")
                 .is_some_and(|v| v == "true" || v == "1"),
         })

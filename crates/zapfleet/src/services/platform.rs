@@ -29,6 +29,9 @@ pub struct Tuning {
     pub retention_every: Duration,
     /// Run the background workers (tests that step them by hand turn this off).
     pub background_workers: bool,
+    /// Record events but never fan them out to forward webhooks (tests only:
+    /// a server that dies between a change and its fan-out).
+    pub hold_fan_out: bool,
 }
 
 impl Default for Tuning {
@@ -42,6 +45,7 @@ impl Default for Tuning {
             forward_retry_base: Duration::from_secs(1),
             retention_every: Duration::from_secs(3600),
             background_workers: true,
+            hold_fan_out: false,
         }
     }
 }

@@ -255,6 +255,7 @@ pub fn fast_tuning() -> Tuning {
         forward_retry_base: Duration::from_millis(5),
         retention_every: Duration::from_secs(3600),
         background_workers: true,
+        hold_fan_out: false,
     }
 }
 
@@ -527,6 +528,15 @@ pub struct EventStream {
 }
 
 impl EventStream {
+    /// Reads the stream of an answer to `GET /api/events`.
+    pub fn of(response: Response) -> Self {
+        assert_eq!(response.status(), StatusCode::OK);
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
     /// The next event, or `None` after `within`.
     pub async fn next(&mut self, within: Duration) -> Option<SseEvent> {
         let deadline = tokio::time::Instant::now() + within;

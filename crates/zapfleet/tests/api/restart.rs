@@ -10,10 +10,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// The sandbox process's admin token (its uazapi admin API and its controls).
-const SANDBOX_ADMIN: &str = "adm";
+pub(crate) const SANDBOX_ADMIN: &str = "adm";
 
 /// A child process killed (SIGKILL) when dropped.
-struct Proc(Child);
+pub(crate) struct Proc(pub(crate) Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -24,7 +24,7 @@ impl Drop for Proc {
 
 /// Starts `zapfleet` with `args` and `env`, and returns it with the first stderr
 /// line containing `marker` (its announced address).
-fn start(args: &[&str], env: &[(&str, String)], marker: &str) -> (Proc, String) {
+pub(crate) fn start(args: &[&str], env: &[(&str, String)], marker: &str) -> (Proc, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zapfleet"));
     command
         .args(args)
@@ -49,7 +49,7 @@ fn start(args: &[&str], env: &[(&str, String)], marker: &str) -> (Proc, String) 
     (Proc(child), line)
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -57,7 +57,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn wait_until_ready(client: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_until_ready(client: &reqwest::Client, base: &str) {
     eventually(Duration::from_secs(30), "server ready", || async {
         client
             .get(format!("{base}/readyz"))
