@@ -10,6 +10,7 @@ use crate::helpers::{Backend, EventStream, SseEvent, TestDatabase, eventually, f
 use crate::restart::{Proc, SANDBOX_ADMIN, free_port, start, wait_until_ready};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use sqlx::Connection;
 use std::process::Command;
 use std::time::Duration;
 
@@ -202,6 +203,22 @@ impl Cluster {
         (id, twin["id"].as_str().unwrap().to_owned())
     }
 
+    /// Ends the PostgreSQL connections of the cluster's event listeners, as a
+    /// network cut would; returns how many there were.
+    async fn drop_listeners(&self) -> i64 {
+        let mut conn = sqlx::PgConnection::connect(&self.database.url)
+            .await
+            .unwrap();
+        let (ended,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE query = 'LISTEN \"zapfleet_events_' || left(md5(current_schema()), 16) || '\"') AS ended",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        ended
+    }
+
     /// A message from `from` reaches the instance (the provider's webhook).
     async fn incoming(&self, twin: &str, from: &str) {
         let body = json!({"from": from, "text": "oi"});
@@ -233,6 +250,12 @@ async fn a_webhook_on_one_node_reaches_the_streams_of_another() {
     cluster.incoming(&twin, "5511911110001").await;
     let event = received_from(&mut on_b, "5511911110001").await;
     assert!(event.id > 0);
+
+    // The listeners' connections drop: they connect again and catch up, so
+    // what happens meanwhile still reaches node B's stream.
+    assert_eq!(cluster.drop_listeners().await, 2, "one listener per node");
+    cluster.incoming(&twin, "5511911110002").await;
+    received_from(&mut on_b, "5511911110002").await;
     drop((a.proc, b.proc));
 }
 
@@ -250,21 +273,23 @@ async fn a_stream_resumes_on_another_node_with_exactly_what_it_missed() {
     let first = received_from(&mut on_a, "5511922220001").await;
     drop(on_a);
 
-    // While no stream is open: two more messages.
-    cluster.incoming(&twin, "5511922220002").await;
-    cluster.incoming(&twin, "5511922220003").await;
-    eventually(Duration::from_secs(20), "both recorded", || async {
-        let page = cluster
-            .api(
-                &a,
-                Method::GET,
-                &format!("/api/instances/{id}/messages?direction=in"),
-                None,
-            )
-            .await;
-        (page["items"].as_array().unwrap().len() == 3).then_some(())
-    })
-    .await;
+    // While no stream is open: two more messages, one after the other (the
+    // provider's webhooks could otherwise overtake each other).
+    for (n, from) in [(2, "5511922220002"), (3, "5511922220003")] {
+        cluster.incoming(&twin, from).await;
+        eventually(Duration::from_secs(20), "recorded", || async {
+            let page = cluster
+                .api(
+                    &a,
+                    Method::GET,
+                    &format!("/api/instances/{id}/messages?direction=in"),
+                    None,
+                )
+                .await;
+            (page["items"].as_array().unwrap().len() == n).then_some(())
+        })
+        .await;
+    }
 
     // Node B, told the last id seen on node A, sends exactly the missed ones.
     let mut on_b = cluster.events(&b, Some(first.id)).await;
