@@ -15,6 +15,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::store::{Attempted, Delivery, NewDelivery};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Tries before a delivery becomes a dead letter (about 20 minutes of retries).
@@ -70,25 +71,19 @@ pub async fn fan_out_pending(platform: &Platform) -> Result<usize, AppError> {
         .store
         .claim_fan_out(now, lease, FAN_OUT_BATCH)
         .await?;
-    let mut done = 0;
+    let mut webhooks = Webhooks::default();
+    let mut finished = Vec::with_capacity(claimed.len());
     for event in claimed {
-        let deliveries = match deliveries_for(platform, &event).await {
-            Ok(deliveries) => deliveries,
-            Err(error) => {
-                // Taken again once the claim has passed.
-                tracing::warn!(%error, event = event.id, "cannot fan out an event");
-                continue;
-            }
-        };
-        if platform
-            .store
-            .finish_fan_out(event.id, lease, deliveries, platform.now())
-            .await?
-        {
-            done += 1;
+        match webhooks.deliveries_for(platform, &event).await {
+            Ok(deliveries) => finished.push((event.id, deliveries)),
+            // Taken again once the claim has passed.
+            Err(error) => tracing::warn!(%error, event = event.id, "cannot fan out an event"),
         }
     }
-    Ok(done)
+    Ok(platform
+        .store
+        .finish_fan_out(finished, lease, platform.now())
+        .await?)
 }
 
 /// Whether a claimed batch was full (more may be waiting).
@@ -101,34 +96,51 @@ pub fn delivery_lease(platform: &Platform) -> Timestamp {
     platform.now().plus_millis(CLAIM)
 }
 
-/// The deliveries of `event`: one per webhook that wants it.
-async fn deliveries_for(platform: &Platform, event: &Event) -> Result<Vec<NewDelivery>, AppError> {
-    let mut targets: Vec<ForwardWebhook> = Vec::new();
-    if let Some(webhook) = platform.store.user_webhook(&event.user_id).await? {
-        targets.push(webhook);
+/// The webhooks of the users and instances of one batch, each read once.
+#[derive(Default)]
+struct Webhooks {
+    users: HashMap<UserId, Option<ForwardWebhook>>,
+    instances: HashMap<InstanceId, Option<ForwardWebhook>>,
+}
+
+impl Webhooks {
+    /// The deliveries of `event`: one per webhook that wants it.
+    async fn deliveries_for(
+        &mut self,
+        platform: &Platform,
+        event: &Event,
+    ) -> Result<Vec<NewDelivery>, AppError> {
+        let mut targets: Vec<ForwardWebhook> = Vec::new();
+        if !self.users.contains_key(&event.user_id) {
+            let webhook = platform.store.user_webhook(&event.user_id).await?;
+            self.users.insert(event.user_id.clone(), webhook);
+        }
+        targets.extend(self.users[&event.user_id].clone());
+        if let Some(id) = &event.instance_id {
+            if !self.instances.contains_key(id) {
+                let instance = platform.store.instance_by_id(id).await?;
+                let webhook = instance.and_then(|i| i.settings.forward_webhook);
+                self.instances.insert(id.clone(), webhook);
+            }
+            targets.extend(self.instances[id].clone());
+        }
+        let body = serde_json::json!({
+            "id": event.id.to_string(), "event": event.kind, "instanceId": event.instance_id,
+            "at": event.at, "data": event.data,
+        });
+        Ok(targets
+            .into_iter()
+            .filter(|w| w.wants(event.kind))
+            .map(|webhook| NewDelivery {
+                user_id: event.user_id.clone(),
+                instance_id: event.instance_id.clone(),
+                url: webhook.url,
+                secret_sealed: webhook.secret_sealed,
+                event: event.kind,
+                body: body.clone(),
+            })
+            .collect())
     }
-    if let Some(id) = &event.instance_id
-        && let Some(instance) = platform.store.instance_by_id(id).await?
-        && let Some(webhook) = instance.settings.forward_webhook
-    {
-        targets.push(webhook);
-    }
-    let body = serde_json::json!({
-        "id": event.id.to_string(), "event": event.kind, "instanceId": event.instance_id,
-        "at": event.at, "data": event.data,
-    });
-    Ok(targets
-        .into_iter()
-        .filter(|w| w.wants(event.kind))
-        .map(|webhook| NewDelivery {
-            user_id: event.user_id.clone(),
-            instance_id: event.instance_id.clone(),
-            url: webhook.url,
-            secret_sealed: webhook.secret_sealed,
-            event: event.kind,
-            body: body.clone(),
-        })
-        .collect())
 }
 
 /// Why a delivery attempt failed.

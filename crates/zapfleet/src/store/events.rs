@@ -177,32 +177,38 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Queues an event's deliveries and marks it fanned out, atomically, if
-    /// the claim (`lease`) is still this caller's; `false` (nothing queued)
-    /// if another claim took over meanwhile.
+    /// Queues each claimed event's deliveries and marks it fanned out, in one
+    /// transaction, for the events whose claim (`lease`) is still this
+    /// caller's (another claim may have taken one over meanwhile: nothing is
+    /// queued for that one). Returns how many were fanned out.
     pub async fn finish_fan_out(
         &self,
-        event: u64,
+        events: Vec<(u64, Vec<super::NewDelivery>)>,
         lease: Timestamp,
-        deliveries: Vec<super::NewDelivery>,
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<usize, StoreError> {
         let mut tx = self.begin().await?;
-        let ours = tx
-            .execute(
-                Sql::new(r#"UPDATE event SET "fanOutAt" = NULL WHERE id = $1 AND "fanOutAt" = $2"#)
+        let mut done = 0;
+        for (event, deliveries) in events {
+            let ours = tx
+                .execute(
+                    Sql::new(
+                        r#"UPDATE event SET "fanOutAt" = NULL WHERE id = $1 AND "fanOutAt" = $2"#,
+                    )
                     .bind(id_arg(event))
                     .bind(lease),
-            )
-            .await?;
-        if ours == 0 {
-            return Ok(false);
-        }
-        for delivery in deliveries {
-            insert_delivery(&mut tx, delivery, now).await?;
+                )
+                .await?;
+            if ours == 0 {
+                continue;
+            }
+            done += 1;
+            for delivery in deliveries {
+                insert_delivery(&mut tx, delivery, now).await?;
+            }
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(done)
     }
 
     /// Removes up to `batch` fanned-out events recorded before `before`
