@@ -60,6 +60,16 @@ impl EventHub {
         true
     }
 
+    /// Whether the event with this id was sent lately (this node recorded it,
+    /// or heard of it already).
+    pub fn seen(&self, id: u64) -> bool {
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .ids
+            .contains(&id)
+    }
+
     /// Ends every open stream (the server is stopping); clients reconnect
     /// elsewhere or later with `Last-Event-ID`.
     pub fn close(&self) {
@@ -104,6 +114,7 @@ mod tests {
         assert!(hub.deliver(event(1)));
         assert!(hub.deliver(event(2)));
         assert!(!hub.deliver(event(1)), "heard again from the listener");
+        assert!(hub.seen(2) && !hub.seen(3));
         assert_eq!(live.try_recv().unwrap().id, 1);
         assert_eq!(live.try_recv().unwrap().id, 2);
         assert!(live.try_recv().is_err());

@@ -7,7 +7,7 @@
 
 use super::sql::Sql;
 use super::webhooks::insert_delivery;
-use super::{Backend, Store, StoreError, Tx};
+use super::{Store, StoreError, Tx};
 use crate::domain::{Event, EventKind, InstanceId, NewEvent, Timestamp, UserId};
 use serde_json::Value;
 use sqlx::types::Json;
@@ -57,11 +57,21 @@ impl Tx {
     ) -> Result<Vec<Event>, StoreError> {
         let mut recorded = Vec::with_capacity(events.len());
         for event in events {
+            // Only events that a webhook may want wait for the fan-out: most
+            // users forward nothing, and their events then cost no more work.
+            let has_hook = self.dialect(
+                "json_type(i.config, '$.forwardWebhook') = 'object'",
+                "jsonb_typeof(i.config -> 'forwardWebhook') = 'object'",
+            );
             let row: Option<EventRow> = self
                 .fetch_optional(
                     Sql::new(format!(
                         r#"INSERT INTO event ("userId", "instanceId", kind, payload, "createdAt", "fanOutAt")
-                           VALUES ($1, $2, $3, $4, $5, $5) RETURNING {COLUMNS}"#
+                           VALUES ($1, $2, $3, $4, $5,
+                               CASE WHEN EXISTS (SELECT 1 FROM user_webhook w WHERE w."userId" = $1)
+                                      OR EXISTS (SELECT 1 FROM whatsapp_instance i WHERE i.id = $2 AND {has_hook})
+                                    THEN $5 END)
+                           RETURNING {COLUMNS}"#
                     ))
                     .bind(&event.user_id)
                     .bind(event.instance_id.as_ref().map(|id| id.as_str().to_owned()))
@@ -154,10 +164,16 @@ impl Store {
         lease: Timestamp,
         limit: i64,
     ) -> Result<Vec<Event>, StoreError> {
-        let lock = match self.backend() {
-            Backend::Sqlite => "",
-            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        };
+        // A read first: most passes find nothing, and need no write lock.
+        let due: Option<(i64,)> = self
+            .fetch_optional(
+                Sql::new(r#"SELECT id FROM event WHERE "fanOutAt" <= $1 LIMIT 1"#).bind(now),
+            )
+            .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
+        let lock = self.dialect("", "FOR UPDATE SKIP LOCKED");
         let mut tx = self.begin().await?;
         let claimed: Vec<EventRow> = tx
             .fetch_all(

@@ -310,6 +310,14 @@ impl Tx {
         }
     }
 
+    /// The text for this transaction's backend, where the dialects differ.
+    fn dialect(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self.inner {
+            TxInner::Sqlite(_) => sqlite,
+            TxInner::Postgres(_) => postgres,
+        }
+    }
+
     async fn commit(self) -> Result<(), StoreError> {
         match self.inner {
             TxInner::Sqlite(tx) => tx.commit().await?,

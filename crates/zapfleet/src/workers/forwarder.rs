@@ -12,6 +12,9 @@ use tokio::task::JoinSet;
 
 /// Deliveries tried per step.
 const BATCH: i64 = 50;
+/// The least time between two fan-out passes: under a stream of events, one
+/// pass serves many (forwards wait at most this much longer).
+const FAN_OUT_GAP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Fans out recorded events: at once when this node sees one, and every
 /// `every` for the rest (events of a node that died before fanning them out,
@@ -50,6 +53,10 @@ pub async fn run_fan_out(
                     break;
                 }
             }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(FAN_OUT_GAP) => {}
+            _ = shutdown.changed() => break,
         }
     }
 }

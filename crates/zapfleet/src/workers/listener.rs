@@ -49,6 +49,10 @@ async fn listen(
             _ = shutdown.changed() => return Ok(()),
         };
         match heard {
+            // This node's own events were passed on at their commit: no read.
+            Heard::Event(id) if platform.events.seen(id) => {
+                *last = Some(last.unwrap_or(0).max(id));
+            }
             Heard::Event(id) => {
                 if let Some(event) = platform.store.event_by_id(id).await? {
                     *last = Some(last.unwrap_or(0).max(id));
