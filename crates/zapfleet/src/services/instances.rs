@@ -103,11 +103,13 @@ pub async fn create(
     if let Err(error) = provision_now(platform, &instance.id).await {
         tracing::warn!(instance = %instance.id, %error, "provider not reached; provisioning continues in the background");
     }
-    platform.events.publish(
+    super::events::publish(
+        platform,
         user,
         EventKind::InstanceCreated,
         serde_json::json!({"id": instance.id}),
-    );
+    )
+    .await;
     get(platform, user, &instance.id).await
 }
 
@@ -176,11 +178,13 @@ pub async fn delete(platform: &Platform, user: &UserId, id: &InstanceId) -> Resu
         detail,
     )
     .await;
-    platform.events.publish(
+    super::events::publish(
+        platform,
         user,
         EventKind::InstanceDeleted,
         serde_json::json!({"id": id}),
-    );
+    )
+    .await;
     if let Some(sealed) = token_sealed {
         // A token that does not open stays owed too: the session would go on
         // running at the provider if the deletion were dropped.

@@ -117,11 +117,13 @@ pub async fn mark(platform: &Platform, id: &InstanceId) -> Result<(), AppError> 
         .await?
     {
         tracing::warn!(instance = %id, "the provider no longer knows this instance");
-        platform.events.publish(
+        super::events::publish(
+            platform,
             &instance.user_id,
             EventKind::InstanceProvisioning,
             serde_json::json!({"id": id, "state": "lost", "error": LOST_REASON}),
-        );
+        )
+        .await;
     }
     fail_queued(platform, &instance).await
 }

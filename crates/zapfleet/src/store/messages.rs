@@ -5,7 +5,8 @@
 use super::sql::Sql;
 use super::{Store, StoreError, Unique};
 use crate::domain::{
-    Direction, InstanceId, Media, MessageId, MessageKind, MessageStatus, NodeId, Timestamp, UserId,
+    Direction, InstanceId, Media, MessageId, MessageKind, MessageStatus, NewEvent, NodeId,
+    Timestamp, UserId,
 };
 
 /// A stored message.
@@ -159,6 +160,9 @@ pub struct NewMessage {
     pub expires_at: Option<Timestamp>,
 }
 
+/// Makes the event of a message newly queued with this id.
+pub type MessageEvent<'a> = dyn Fn(&MessageId) -> NewEvent + Send + Sync + 'a;
+
 /// Which messages a list shows.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MessageFilter {
@@ -174,12 +178,14 @@ pub struct MessageFilter {
 
 impl Store {
     /// Queues a message (send order: after every message already queued on the
-    /// instance). With an idempotency key already used on this instance, returns
-    /// that message instead (`false`: nothing new was stored).
+    /// instance), with the event `event` makes of its id. With an idempotency
+    /// key already used on this instance, returns that message instead
+    /// (`false`: nothing new was stored).
     pub async fn enqueue_message(
         &self,
         new: NewMessage,
         now: Timestamp,
+        event: Option<&MessageEvent<'_>>,
     ) -> Result<(MessageRecord, bool), StoreError> {
         let id = MessageId::generate();
         // PostgreSQL numbers them with an identity column; SQLite writes one at
@@ -243,6 +249,9 @@ impl Store {
                 .bind(base64),
             )
             .await?;
+        }
+        if let Some(event) = event {
+            tx.insert_events(&[event(&id)], now).await?;
         }
         tx.commit().await?;
         let stored = self

@@ -3,6 +3,7 @@
 
 pub mod backups;
 pub mod forwarder;
+pub mod listener;
 pub mod outbox;
 pub mod poller;
 pub mod provisioner;
@@ -159,7 +160,12 @@ pub fn spawn_all(
                 Ok(delivered)
             },
         )),
-        tokio::spawn(forwarder::run_fan_out(platform.clone(), shutdown.clone())),
+        tokio::spawn(listener::run(platform.clone(), shutdown.clone())),
+        tokio::spawn(forwarder::run_fan_out(
+            platform.clone(),
+            tick,
+            shutdown.clone(),
+        )),
         tokio::spawn(run_until_stopped(
             "receipts",
             platform.clone(),

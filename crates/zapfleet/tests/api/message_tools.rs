@@ -151,6 +151,7 @@ async fn messages_are_listed_by_days_of_the_owners_calendar(app: TestApp) {
                     Some("oi"),
                     at,
                     None,
+                    None,
                 )
                 .await
                 .unwrap();

@@ -48,6 +48,7 @@ async fn days_are_cut_at_each_users_midnight(app: TestApp) {
                 Some("oi"),
                 at,
                 None,
+                None,
             )
             .await
             .unwrap();
