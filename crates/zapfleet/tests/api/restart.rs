@@ -82,6 +82,29 @@ struct Deployment {
     _database: TestDatabase,
 }
 
+impl Deployment {
+    /// SQLite's `integrity_check` on the deployment's file (no server running).
+    async fn integrity_check(&self) {
+        use sqlx::{ConnectOptions, Row};
+        let Some((_, url)) = self.env.iter().find(|(key, _)| *key == "DATABASE_URL") else {
+            return;
+        };
+        if !url.starts_with("sqlite:") {
+            return;
+        }
+        let mut conn = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let check = sqlx::query("PRAGMA integrity_check")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(check.get::<String, _>(0), "ok");
+    }
+}
+
 impl Drop for Deployment {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.data_dir);
@@ -294,11 +317,27 @@ async fn killed_server_converges(backend: Backend) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_killed_mid_send_sends_every_message_exactly_once() {
-    let Some(deployment) = Deployment::new(Backend::Postgres).await else {
+async fn a_server_killed_again_and_again_mid_send_sends_each_message_once_on_sqlite() {
+    killed_again_and_again_mid_send(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_again_and_again_mid_send_sends_each_message_once_on_postgres() {
+    killed_again_and_again_mid_send(Backend::Postgres).await;
+}
+
+/// The SIGKILL loop of the fault suite: the server is killed in the middle of a
+/// queue, started again, killed again as soon as more went out, and so on.
+/// `cargo test` kills it 3 times over 60 messages; `ZAPFLEET_FAULTS_LONG=1`, 20
+/// times over 400. Each message reaches the provider once and in order, the
+/// counters equal a recount, the status agrees, and SQLite's file is sound.
+async fn killed_again_and_again_mid_send(backend: Backend) {
+    let long = std::env::var("ZAPFLEET_FAULTS_LONG").is_ok_and(|v| v == "1");
+    let (kills, messages) = if long { (20, 400) } else { (3, 60) };
+    let Some(deployment) = Deployment::new(backend).await else {
         return;
     };
-    let server = deployment.serve().await;
+    let mut server = deployment.serve().await;
     let (created, qrcode) = deployment.connecting_instance("Envio interrompido").await;
     let id = created["id"].as_str().unwrap();
     deployment.scan(&qrcode).await;
@@ -310,8 +349,8 @@ async fn a_server_killed_mid_send_sends_every_message_exactly_once() {
             Some(config),
         )
         .await;
-    for n in 0..60 {
-        let body = json!({"to": "11977776666", "text": format!("k-{n:02}")});
+    for n in 0..messages {
+        let body = json!({"to": "11977776666", "text": format!("k-{n:03}")});
         let queued = deployment
             .api(
                 reqwest::Method::POST,
@@ -321,31 +360,65 @@ async fn a_server_killed_mid_send_sends_every_message_exactly_once() {
             .await;
         assert_eq!(queued.status(), StatusCode::ACCEPTED);
     }
-    // Let some go out, then kill the server in the middle of the queue.
-    eventually(Duration::from_secs(30), "the first sends", || async {
-        let twin = deployment.twin(&created["instanceKey"]).await;
-        (twin["sentCount"].as_u64().unwrap_or(0) >= 5).then_some(())
-    })
-    .await;
-    drop(server);
+    let sent = || async {
+        deployment.twin(&created["instanceKey"]).await["sentCount"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let step = (messages as u64 / (kills + 2)).max(1);
+    for kill in 1..=kills {
+        // A few more out since the last start, then SIGKILL mid-queue.
+        let before = sent().await;
+        eventually(
+            Duration::from_secs(60),
+            &format!("sends before kill {kill}"),
+            || async { (sent().await >= before + step).then_some(()) },
+        )
+        .await;
+        drop(server);
+        server = deployment.serve().await;
+    }
 
-    let _server = deployment.serve().await;
     let twin = eventually(
-        Duration::from_secs(60),
-        "all 60 sent after the restart",
+        Duration::from_secs(120),
+        &format!("all {messages} sent after {kills} kills"),
         || async {
             let twin = deployment.twin(&created["instanceKey"]).await;
-            (twin["sentCount"] == 60).then_some(twin)
+            (twin["sentCount"] == messages).then_some(twin)
         },
     )
     .await;
-    assert_eq!(twin["sentTwice"], 0, "nothing sent twice across the crash");
+    assert_eq!(twin["sentTwice"], 0, "nothing sent twice across the kills");
     let order: Vec<&str> = twin["sent"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| m["text"].as_str().unwrap())
         .collect();
-    let expected: Vec<String> = (0..60).map(|n| format!("k-{n:02}")).collect();
-    assert_eq!(order, expected, "in order across the crash");
+    let expected: Vec<String> = (0..messages).map(|n| format!("k-{n:03}")).collect();
+    assert_eq!(order, expected, "in order across the kills");
+    let stats: Value = deployment
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/instances/{id}/stats"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["total"]["sent"], messages, "counters equal a recount");
+    let status: Value = deployment
+        .api(
+            reqwest::Method::GET,
+            &format!("/api/instances/{id}/status"),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(status["instance"]["status"], twin["status"]);
+    drop(server);
+    deployment.integrity_check().await;
 }
