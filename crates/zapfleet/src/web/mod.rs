@@ -13,6 +13,7 @@ pub mod format;
 mod forwarding;
 mod instances;
 pub mod labels;
+mod multipart;
 mod profile;
 pub mod session;
 mod webhook_form;

@@ -4,6 +4,7 @@
 
 mod job;
 
+use super::multipart;
 use super::session::SignedIn;
 use super::{PageCtx, render};
 use crate::domain::Email;
@@ -19,7 +20,7 @@ use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::body::Body;
-use axum::extract::multipart::{Field, MultipartError};
+use axum::extract::multipart::Field;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -196,32 +197,9 @@ fn busy(state: &AppState, signed: &SignedIn) -> Response {
 /// The largest text field of the restore form (a passphrase, a token).
 const MAX_FIELD: usize = 4 * 1024;
 
-fn unreadable(error: MultipartError) -> AppError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge
-    } else {
-        AppError::BadRequest {
-            message: Msg::BadJson,
-            detail: Some(format!("the form could not be read: {}", error.body_text())),
-            field: None,
-        }
-    }
-}
-
 /// A text field of the form, refused beyond [`MAX_FIELD`] bytes.
-async fn small_text(mut field: Field<'_>) -> Result<String, AppError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-        if bytes.len() + chunk.len() > MAX_FIELD {
-            return Err(AppError::PayloadTooLarge);
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    String::from_utf8(bytes).map_err(|_| AppError::BadRequest {
-        message: Msg::BadJson,
-        detail: Some("a form field is not UTF-8".into()),
-        field: None,
-    })
+async fn small_text(field: Field<'_>) -> Result<String, AppError> {
+    multipart::text(field, MAX_FIELD).await
 }
 
 /// Streams the uploaded file into a temporary file only its owner reads;
@@ -237,7 +215,7 @@ async fn save_upload(mut field: Field<'_>) -> Result<Option<TempFile>, AppError>
         .await
         .map_err(failed)?;
     let mut size = 0;
-    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+    while let Some(chunk) = field.chunk().await.map_err(multipart::unreadable)? {
         size += chunk.len();
         out.write_all(&chunk).await.map_err(failed)?;
     }
@@ -255,7 +233,11 @@ async fn start_restore(
 ) -> Result<Response, AppError> {
     let (mut checked, mut passphrase, mut dry_run, mut all) = (false, String::new(), false, false);
     let mut upload: Option<(Slot, Option<TempFile>)> = None;
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(multipart::unreadable)?
+    {
         match field.name().unwrap_or_default() {
             "_csrf" => {
                 signed.visitor.check_csrf(Some(&small_text(field).await?))?;

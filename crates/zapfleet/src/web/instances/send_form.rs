@@ -2,6 +2,7 @@
 //! computer or given by its address) with a caption. Sent as multipart, so a
 //! file travels as bytes, not as base64 typed by hand.
 
+use super::super::multipart;
 use super::super::session::SignedIn;
 use super::super::{render, trigger};
 use super::messages::{MessageFilters, messages_list};
@@ -10,9 +11,8 @@ use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::services::messages::{self, MAX_UPLOAD_BYTES, MediaInput, MediaSource, SendInput};
 use crate::state::AppState;
-use axum::extract::multipart::{Field, MultipartError};
+use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine;
 
@@ -36,22 +36,10 @@ struct SendForm {
     list: MessageFilters,
 }
 
-fn unreadable(error: MultipartError) -> AppError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge
-    } else {
-        AppError::BadRequest {
-            message: Msg::BadJson,
-            detail: Some(format!("the form could not be read: {}", error.body_text())),
-            field: None,
-        }
-    }
-}
-
 /// A field's bytes, refused beyond `max`.
 async fn bytes(mut field: Field<'_>, max: usize) -> Result<Vec<u8>, AppError> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+    while let Some(chunk) = field.chunk().await.map_err(multipart::unreadable)? {
         if bytes.len() + chunk.len() > max {
             return Err(AppError::invalid("media", Msg::MessageMediaInvalid));
         }
@@ -61,16 +49,16 @@ async fn bytes(mut field: Field<'_>, max: usize) -> Result<Vec<u8>, AppError> {
 }
 
 async fn text(field: Field<'_>) -> Result<String, AppError> {
-    String::from_utf8(bytes(field, MAX_FIELD).await?).map_err(|_| AppError::BadRequest {
-        message: Msg::BadJson,
-        detail: Some("a form field is not UTF-8".into()),
-        field: None,
-    })
+    multipart::text(field, MAX_FIELD).await
 }
 
 async fn read(mut multipart: Multipart) -> Result<SendForm, AppError> {
     let mut form = SendForm::default();
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(multipart::unreadable)?
+    {
         match field.name().unwrap_or_default() {
             "_csrf" => form.csrf = text(field).await?,
             "to" => form.to = text(field).await?,
