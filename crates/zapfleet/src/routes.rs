@@ -4,8 +4,18 @@
 //! handlers). The authorization matrix test checks each path against a rule:
 //! a route added without one fails it.
 
+use crate::api::{self, MAX_BODY_BYTES};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{http_headers, metrics, web};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware;
 use axum::routing::MethodRouter;
+use tower::ServiceBuilder;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 use utoipa::openapi::OpenApi;
 
 /// A router and the paths it routes.
@@ -69,3 +79,54 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         self.router
     }
 }
+
+/// Every path the application routes: the API's (from its OpenAPI document),
+/// the docs', the pages' and their assets', as their routers recorded them.
+pub fn route_paths() -> Vec<String> {
+    let mut paths = api::routes().paths().to_vec();
+    paths.extend(web::paths());
+    paths
+}
+
+/// The whole HTTP surface: the API, the pages, and the middleware around them.
+pub fn router(state: AppState) -> Router {
+    let csrf = middleware::from_fn_with_state(state.clone(), web::session::csrf);
+    api::routes()
+        .into_router()
+        .merge(web::router(state.clone()))
+        .route_layer(middleware::from_fn(metrics::remember_route))
+        .fallback(web::not_found)
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(api::with_locale))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            api::with_request_meta,
+        ))
+        .layer(csrf)
+        .layer(
+            ServiceBuilder::new()
+                .layer(default_header(header::CONTENT_SECURITY_POLICY, CSP))
+                .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
+                .layer(default_header(header::REFERRER_POLICY, "no-referrer")),
+        )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http_headers::protect,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}
+
+/// A header every response carries unless the handler set its own.
+fn default_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The CSP allows only our own scripts, styles and images (plus data: images for QR codes).
+const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";

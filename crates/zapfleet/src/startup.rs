@@ -1,14 +1,11 @@
 //! Building and running the application: the one place that wires config, store,
 //! router and listener together. Tests use it too, on port 0.
 
-use crate::api::{self, MAX_BODY_BYTES};
 use crate::clock::Clock;
 use crate::config::{Config, redact_url};
 use crate::crypto::{SecretBox, load_or_create_key};
-use crate::error::AppError;
 use crate::events::EventHub;
-use crate::http_headers;
-use crate::metrics::{self, Metrics};
+use crate::metrics::Metrics;
 use crate::sandbox_token;
 use crate::services::connection::reconcile;
 use crate::services::nodes::{self, ThisNode};
@@ -16,22 +13,14 @@ use crate::services::platform::{Platform, PretendPhone};
 use crate::services::{secret_key, upgrade};
 use crate::state::{AppState, WebConfig};
 use crate::store::Store;
-use crate::web;
 use crate::workers;
 use anyhow::Context;
-use axum::Router;
-use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tower::ServiceBuilder;
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 use uazapi::{Client, Provider};
 use uazapi_sandbox::{Sandbox, SandboxServer};
 
@@ -197,7 +186,7 @@ impl Application {
             }
             handles
         });
-        let app = router(self.state);
+        let app = crate::routes::router(self.state);
         // When the signal comes: end the live streams (they never end by
         // themselves), then let in-flight requests finish, for a bounded time.
         let mut stopping = stop.subscribe();
@@ -357,57 +346,6 @@ pub async fn unchecked_command_platform(config: &Config) -> anyhow::Result<Platf
     };
     platform(config, store, provider)
 }
-
-/// Every path the application routes: the API's (from its OpenAPI document),
-/// the docs', the pages' and their assets', as their routers recorded them.
-pub fn route_paths() -> Vec<String> {
-    let mut paths = api::routes().paths().to_vec();
-    paths.extend(web::paths());
-    paths
-}
-
-/// The whole HTTP surface: the API, the pages, and the middleware around them.
-pub fn router(state: AppState) -> Router {
-    let csrf = middleware::from_fn_with_state(state.clone(), web::session::csrf);
-    api::routes()
-        .into_router()
-        .merge(web::router(state.clone()))
-        .route_layer(middleware::from_fn(metrics::remember_route))
-        .fallback(web::not_found)
-        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(middleware::from_fn(api::with_locale))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            api::with_request_meta,
-        ))
-        .layer(csrf)
-        .layer(
-            ServiceBuilder::new()
-                .layer(default_header(header::CONTENT_SECURITY_POLICY, CSP))
-                .layer(default_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                .layer(default_header(header::X_FRAME_OPTIONS, "DENY"))
-                .layer(default_header(header::REFERRER_POLICY, "no-referrer")),
-        )
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            http_headers::protect,
-        ))
-        .layer(TraceLayer::new_for_http())
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
-        .with_state(state)
-}
-
-/// A header every response carries unless the handler set its own.
-fn default_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
-
-/// The CSP allows only our own scripts, styles and images (plus data: images for QR codes).
-const CSP: &str = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /// The built-in sandbox plays the phone behind the pages' "Simular leitura".
 impl PretendPhone for Sandbox {

@@ -61,7 +61,7 @@ impl Modify for BearerAuth {
 }
 
 /// The JSON API under `/api`, the operational endpoints and the docs page, with
-/// the OpenAPI document generated from them. (`startup::router` adds the pages
+/// the OpenAPI document generated from them. (`routes::router` adds the pages
 /// and the middleware.)
 pub fn routes() -> Routes<AppState> {
     let (api, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())

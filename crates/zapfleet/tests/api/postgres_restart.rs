@@ -33,14 +33,25 @@ fn server_binaries() -> Option<PathBuf> {
     found.pop()
 }
 
-fn as_postgres(program: &std::path::Path, args: &[&str]) -> bool {
-    Command::new("runuser")
+/// Runs a PostgreSQL program as the `postgres` user (they refuse root), from a
+/// folder it may enter; what it printed when it failed.
+fn as_postgres(program: &std::path::Path, args: &[&str]) -> Result<(), String> {
+    let output = Command::new("runuser")
         .args(["-u", "postgres", "--"])
         .arg(program)
         .args(args)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+        .current_dir(std::env::temp_dir())
+        .output()
+        .map_err(|e| e.to_string())?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
 }
 
 impl Cluster {
@@ -65,23 +76,23 @@ impl Cluster {
             .port();
         let dir = std::env::temp_dir().join(format!("zapfleet-pg-{port}-{}", std::process::id()));
         let data = dir.display().to_string();
-        assert!(
-            as_postgres(
-                &bin.join("initdb"),
-                &[
-                    "-D",
-                    &data,
-                    "-A",
-                    "trust",
-                    "-U",
-                    "postgres",
-                    "--no-sync",
-                    "-E",
-                    "UTF8"
-                ]
-            ),
-            "initdb"
+        let made = as_postgres(
+            &bin.join("initdb"),
+            &[
+                "-D",
+                &data,
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
         );
+        if let Err(said) = made {
+            panic!("initdb failed: {said}");
+        }
         let cluster = Self { bin, dir, port };
         cluster.up();
         Some(cluster)
@@ -91,7 +102,7 @@ impl Cluster {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
-    fn pg_ctl(&self, args: &[&str]) -> bool {
+    fn pg_ctl(&self, args: &[&str]) -> Result<(), String> {
         let data = self.dir.display().to_string();
         let log = self.dir.join("server.log").display().to_string();
         let mut all = vec!["-D", &data, "-l", &log, "-w"];
@@ -105,17 +116,21 @@ impl Cluster {
             self.port,
             self.dir.display()
         );
-        assert!(self.pg_ctl(&["-o", &options, "start"]), "pg_ctl start");
+        if let Err(said) = self.pg_ctl(&["-o", &options, "start"]) {
+            panic!("pg_ctl start failed: {said}");
+        }
     }
 
     fn down(&self) {
-        assert!(self.pg_ctl(&["-m", "fast", "stop"]), "pg_ctl stop");
+        if let Err(said) = self.pg_ctl(&["-m", "fast", "stop"]) {
+            panic!("pg_ctl stop failed: {said}");
+        }
     }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        self.pg_ctl(&["-m", "immediate", "stop"]);
+        let _ = self.pg_ctl(&["-m", "immediate", "stop"]);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

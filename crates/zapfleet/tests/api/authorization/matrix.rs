@@ -16,7 +16,7 @@ on_both_backends!(every_route_answers_each_kind_of_caller_by_its_rule);
 async fn routed(app: &TestApp, resources: &Resources) -> Vec<(Method, String)> {
     let mut found = Vec::new();
     let mut unanswered = Vec::new();
-    for path in zapfleet::startup::route_paths() {
+    for path in zapfleet::routes::route_paths() {
         let concrete = resources.fill(&path, Some(Owned::Nothing));
         let mut methods = Vec::new();
         for method in METHODS {
