@@ -81,12 +81,10 @@ impl Tuning {
                 })
                 .transpose()
         };
-        let mut tuning = Self {
-            // Tests only: a server that records events but never fans them
-            // out, as if it died right after each change.
-            hold_fan_out: env("ZAPFLEET_TEST_HOLD_FAN_OUT").is_some_and(|v| v == "1"),
-            ..Self::default()
-        };
+        let mut tuning = Self::default();
+        // Tests only: a server that records events but never fans them out,
+        // as if it died right after each change.
+        tuning.hold_fan_out = env("ZAPFLEET_TEST_HOLD_FAN_OUT").is_some_and(|v| v == "1");
         if let Some(every) = millis("ZAPFLEET_NODE_HEARTBEAT_MS")? {
             tuning.node_heartbeat = every;
         }
