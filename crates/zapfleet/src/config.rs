@@ -45,8 +45,7 @@ pub struct Config {
     pub public_url: Option<String>,
     /// 64 hex characters (`ZAPFLEET_SECRET_KEY`); default a key generated into the data dir.
     pub secret_key: Option<String>,
-    /// Worker timings (not configurable from outside, but for one test knob,
-    /// `ZAPFLEET_TEST_HOLD_FAN_OUT`; tests shorten them).
+    /// Worker timings (not configurable from outside; tests shorten them).
     pub tuning: Tuning,
     /// Let forward webhooks reach loopback and private addresses (`ZAPFLEET_ALLOW_PRIVATE_WEBHOOKS`).
     pub allow_private_webhooks: bool,

@@ -1,73 +1,74 @@
-//! This node's live events for `GET /api/events`: a broadcast channel fed with
-//! recorded events (see `store::events`) once their transaction has committed,
-//! by this node's store and, on PostgreSQL, by the listener that hears every
-//! node's (`workers::listener`). An event can come both ways: each is passed on
-//! once.
+//! Live events for `GET /api/events`: a broadcast channel plus a short memory of
+//! recent events, so a client that reconnects with `Last-Event-ID` misses nothing.
 
-pub use crate::domain::Event;
-use std::collections::{HashSet, VecDeque};
+use crate::domain::{EventKind, Timestamp, UserId};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
-/// Event ids remembered to pass each event on once.
-const SEEN: usize = 8192;
+/// Events kept for replay.
+const REPLAY: usize = 4096;
 
-/// Publishes events to every open stream of this node.
+/// One event for one user's streams.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Increasing id (starts at the process start time × 1000, so ids keep
+    /// increasing across restarts).
+    pub id: u64,
+    /// Whose event it is.
+    pub user_id: UserId,
+    /// What happened.
+    pub kind: EventKind,
+    /// The payload.
+    pub data: Value,
+}
+
+/// Publishes events to every open stream.
 pub struct EventHub {
     sender: broadcast::Sender<Arc<Event>>,
-    seen: Mutex<Seen>,
+    recent: Mutex<VecDeque<Arc<Event>>>,
+    next_id: AtomicU64,
     /// Set when the server stops: open streams end, so shutdown is not held
     /// up by browsers that would keep them open forever.
     closing: tokio::sync::watch::Sender<bool>,
 }
 
-#[derive(Default)]
-struct Seen {
-    order: VecDeque<u64>,
-    ids: HashSet<u64>,
-}
-
 impl Default for EventHub {
     fn default() -> Self {
         let (sender, _) = broadcast::channel(1024);
+        let start = u64::try_from(Timestamp::now().millis()).unwrap_or_default() * 1000;
         Self {
             sender,
-            seen: Mutex::new(Seen::default()),
+            recent: Mutex::new(VecDeque::with_capacity(REPLAY)),
+            next_id: AtomicU64::new(start),
             closing: tokio::sync::watch::Sender::new(false),
         }
     }
 }
 
 impl EventHub {
-    /// Sends a recorded event to the user's streams on this node, unless it was
-    /// sent already; `false` then.
-    pub fn deliver(&self, event: Event) -> bool {
-        let mut seen = self
-            .seen
+    /// Sends an event to the user's streams.
+    pub fn publish(&self, user_id: &UserId, kind: EventKind, data: Value) {
+        let mut recent = self
+            .recent
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !seen.ids.insert(event.id) {
-            return false;
+        // Ids are taken under the lock so the replay buffer stays in order.
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+        let event = Arc::new(Event {
+            id,
+            user_id: user_id.clone(),
+            kind,
+            data,
+        });
+        if recent.len() == REPLAY {
+            recent.pop_front();
         }
-        seen.order.push_back(event.id);
-        if seen.order.len() > SEEN
-            && let Some(oldest) = seen.order.pop_front()
-        {
-            seen.ids.remove(&oldest);
-        }
-        drop(seen);
-        let _ = self.sender.send(Arc::new(event));
-        true
-    }
-
-    /// Whether the event with this id was sent lately (this node recorded it,
-    /// or heard of it already).
-    pub fn seen(&self, id: u64) -> bool {
-        self.seen
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .ids
-            .contains(&id)
+        recent.push_back(event.clone());
+        drop(recent);
+        let _ = self.sender.send(event);
     }
 
     /// Ends every open stream (the server is stopping); clients reconnect
@@ -88,46 +89,36 @@ impl EventHub {
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.sender.subscribe()
     }
+
+    /// The user's remembered events after `last_id`, oldest first.
+    pub fn since(&self, user_id: &UserId, last_id: u64) -> Vec<Arc<Event>> {
+        let recent = self
+            .recent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        recent
+            .iter()
+            .filter(|e| e.id > last_id && e.user_id == *user_id)
+            .cloned()
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{EventKind, Timestamp, UserId};
-    use serde_json::Value;
-
-    fn event(id: u64) -> Event {
-        Event {
-            id,
-            user_id: UserId::from_raw("ana"),
-            instance_id: None,
-            kind: EventKind::InstanceStatus,
-            data: Value::from(id),
-            at: Timestamp::from_millis(0),
-        }
-    }
 
     #[test]
-    fn passes_each_event_on_once() {
+    fn replays_only_the_users_later_events() {
         let hub = EventHub::default();
-        let mut live = hub.subscribe();
-        assert!(hub.deliver(event(1)));
-        assert!(hub.deliver(event(2)));
-        assert!(!hub.deliver(event(1)), "heard again from the listener");
-        assert!(hub.seen(2) && !hub.seen(3));
-        assert_eq!(live.try_recv().unwrap().id, 1);
-        assert_eq!(live.try_recv().unwrap().id, 2);
-        assert!(live.try_recv().is_err());
-    }
-
-    #[test]
-    fn remembers_a_bounded_number_of_ids() {
-        let hub = EventHub::default();
-        for id in 0..(SEEN as u64 + 10) {
-            hub.deliver(event(id));
-        }
-        let seen = hub.seen.lock().unwrap();
-        assert_eq!(seen.ids.len(), SEEN);
-        assert!(!seen.ids.contains(&0));
+        let (ana, bia) = (UserId::from_raw("ana"), UserId::from_raw("bia"));
+        hub.publish(&ana, EventKind::InstanceStatus, Value::from(1));
+        hub.publish(&bia, EventKind::InstanceStatus, Value::from(2));
+        hub.publish(&ana, EventKind::InstanceStatus, Value::from(3));
+        let all = hub.since(&ana, 0);
+        assert_eq!(all.len(), 2);
+        assert!(all[0].id < all[1].id);
+        assert_eq!(hub.since(&ana, all[0].id).len(), 1);
+        assert_eq!(hub.since(&bia, 0)[0].data, Value::from(2));
     }
 }

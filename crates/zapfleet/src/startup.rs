@@ -278,17 +278,11 @@ pub fn platform(
     provider: Arc<dyn Provider>,
 ) -> anyhow::Result<Platform> {
     let key = load_or_create_key(config.secret_key.as_deref(), &config.data_dir)?;
-    // Events recorded by this node reach its streams once committed.
-    let events = Arc::new(EventHub::default());
-    let hub = events.clone();
-    let store = store.with_event_sink(Arc::new(move |event| {
-        hub.deliver(event);
-    }));
     Ok(Platform {
         store,
         provider,
         secrets: SecretBox::new(&key),
-        events,
+        events: Arc::new(EventHub::default()),
         public_url: config
             .public_url
             .clone()

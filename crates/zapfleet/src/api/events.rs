@@ -2,15 +2,14 @@
 //! with `Last-Event-ID`, with keep-alives.
 
 use super::auth::AuthUser;
-use crate::domain::{Event, UserId};
-use crate::services::events;
-use crate::services::platform::Platform;
+use crate::domain::UserId;
+use crate::events::Event;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{self, KeepAlive, Sse};
 use futures_util::stream::{self, Stream};
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,65 +25,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 struct Feed {
     /// Completes when the server stops: the stream ends.
     closing: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
-    platform: Platform,
+    hub: Arc<crate::events::EventHub>,
     user: UserId,
-    backlog: VecDeque<Event>,
-    /// Read more from the table once the backlog is sent (it was a full page,
-    /// or the stream fell behind the live ones).
-    more: bool,
-    /// The newest id sent (or the client's `Last-Event-ID`).
+    backlog: VecDeque<Arc<Event>>,
     last_id: u64,
-    /// Ids sent lately: a live event may also have been replayed.
-    sent: Recent,
     live: broadcast::Receiver<Arc<Event>>,
-}
-
-/// A bounded memory of ids.
-#[derive(Default)]
-struct Recent {
-    order: VecDeque<u64>,
-    ids: HashSet<u64>,
-}
-
-impl Recent {
-    /// Remembers `id`; `false` if it was already there.
-    fn insert(&mut self, id: u64) -> bool {
-        if !self.ids.insert(id) {
-            return false;
-        }
-        self.order.push_back(id);
-        if self.order.len() > 2048
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.ids.remove(&oldest);
-        }
-        true
-    }
-}
-
-impl Feed {
-    /// The next frame to send, if the event was not sent already.
-    fn send(&mut self, event: &Event) -> Option<sse::Event> {
-        if !self.sent.insert(event.id) {
-            return None;
-        }
-        self.last_id = self.last_id.max(event.id);
-        Some(frame(event))
-    }
-
-    /// Reads the next page of the user's events after the newest sent.
-    async fn read_more(&mut self) {
-        match events::replay(&self.platform, &self.user, self.last_id).await {
-            Ok(page) => {
-                self.more = i64::try_from(page.len()).is_ok_and(|n| n >= events::REPLAY_PAGE);
-                self.backlog = page.into();
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot replay events");
-                self.more = false;
-            }
-        }
-    }
 }
 
 fn frame(event: &Event) -> sse::Event {
@@ -97,11 +42,9 @@ fn frame(event: &Event) -> sse::Event {
 /// Live events of your instances: `instance.status` (`{id, status, previous,
 /// reason, source, at, profileName, lastConnection}`), `instance.qrcode` (`{id,
 /// qrcode, expiresAt}`), `instance.paircode`, `instance.provisioning` (`{id, state,
-/// error}`), `instance.created`, `instance.deleted`, `message.status`,
-/// `message.receipt`, `message.received`. Each has an `id` (increasing, the same
-/// on every server of one database); send it back as `Last-Event-ID` when
-/// reconnecting, to any server, to get what you missed (events are kept for a
-/// day). A comment line every 15 s keeps the connection open.
+/// error}`), `instance.created`, `instance.deleted`. Each has an `id`; send it back
+/// as `Last-Event-ID` when reconnecting to get what you missed (the last few
+/// thousand events are kept). A comment line every 15 s keeps the connection open.
 #[utoipa::path(get, path = "/events", tag = "events", security(("bearer" = [])),
     params(("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id")),
     responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String)))]
@@ -110,52 +53,45 @@ async fn events(
     user: AuthUser,
     headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<sse::Event, Infallible>>> {
-    let platform = state.platform.clone();
+    let hub = state.platform.events.clone();
     // Subscribe before reading the backlog, so nothing falls between the two.
-    let live = platform.events.subscribe();
+    let live = hub.subscribe();
     let last_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let closing = Box::pin(platform.events.closing());
-    let mut feed = Feed {
+    let backlog: VecDeque<_> = last_id
+        .map(|id| hub.since(&user.user_id, id).into())
+        .unwrap_or_default();
+    let closing = Box::pin(hub.closing());
+    let feed = Feed {
         closing,
-        platform,
+        hub,
         user: user.user_id,
-        backlog: VecDeque::new(),
-        more: false,
         last_id: last_id.unwrap_or(0),
-        sent: Recent::default(),
+        backlog,
         live,
     };
-    if last_id.is_some() {
-        feed.read_more().await;
-    }
     let stream = stream::unfold(feed, |mut feed| async move {
         loop {
             if let Some(event) = feed.backlog.pop_front() {
-                match feed.send(&event) {
-                    Some(frame) => return Some((Ok(frame), feed)),
-                    None => continue,
-                }
-            }
-            if feed.more {
-                feed.read_more().await;
-                continue;
+                feed.last_id = event.id;
+                return Some((Ok(frame(&event)), feed));
             }
             let received = tokio::select! {
                 received = feed.live.recv() => received,
                 () = &mut feed.closing => return None,
             };
             match received {
-                Ok(event) if event.user_id == feed.user => {
-                    if let Some(frame) = feed.send(&event) {
-                        return Some((Ok(frame), feed));
-                    }
+                Ok(event) if event.user_id == feed.user && event.id > feed.last_id => {
+                    feed.last_id = event.id;
+                    return Some((Ok(frame(&event)), feed));
                 }
                 Ok(_) => {}
-                // Too slow a reader: what was skipped is in the table.
-                Err(RecvError::Lagged(_)) => feed.more = true,
+                // Too slow a reader: what was skipped is still in the replay memory.
+                Err(RecvError::Lagged(_)) => {
+                    feed.backlog = feed.hub.since(&feed.user, feed.last_id).into()
+                }
                 Err(RecvError::Closed) => return None,
             }
         }

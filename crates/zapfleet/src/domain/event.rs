@@ -2,9 +2,7 @@
 //! and the life of a forward-webhook delivery.
 
 use super::text_enum::text_enum;
-use super::{InstanceId, Timestamp, UserId};
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -59,56 +57,6 @@ impl EventKind {
     pub fn is_about_instance(self) -> bool {
         self.as_str().starts_with("instance.")
     }
-}
-
-/// An event to record, in the transaction of the change that caused it where
-/// the store offers one (see `store::events`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent {
-    /// Whose event it is (only their streams and webhooks see it).
-    pub user_id: UserId,
-    /// The instance it is about, if any (whose own webhook also gets it).
-    pub instance_id: Option<InstanceId>,
-    /// What happened.
-    pub kind: EventKind,
-    /// The payload, as streams and webhooks receive it.
-    pub data: Value,
-}
-
-impl NewEvent {
-    /// An event of `kind`; the instance is read from the payload: its
-    /// `instanceId`, or its `id` for the `instance.*` kinds.
-    pub fn new(user_id: &UserId, kind: EventKind, data: Value) -> Self {
-        let instance_id = data
-            .get("instanceId")
-            .or_else(|| data.get("id").filter(|_| kind.is_about_instance()))
-            .and_then(Value::as_str)
-            .map(InstanceId::from_raw);
-        Self {
-            user_id: user_id.clone(),
-            instance_id,
-            kind,
-            data,
-        }
-    }
-}
-
-/// A recorded event: its id comes from the database, so ids increase across
-/// restarts and are the same on every node (what `Last-Event-ID` names).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event {
-    /// Increasing id (gaps are possible).
-    pub id: u64,
-    /// Whose event it is.
-    pub user_id: UserId,
-    /// The instance it is about, if any.
-    pub instance_id: Option<InstanceId>,
-    /// What happened.
-    pub kind: EventKind,
-    /// The payload.
-    pub data: Value,
-    /// When it was recorded.
-    pub at: Timestamp,
 }
 
 /// Where a forward-webhook delivery stands.
@@ -167,20 +115,6 @@ mod tests {
         for &status in DeliveryStatus::ALL {
             assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
         }
-    }
-
-    #[test]
-    fn events_name_their_instance() {
-        let ana = UserId::from_raw("ana");
-        let status = NewEvent::new(
-            &ana,
-            EventKind::InstanceStatus,
-            serde_json::json!({"id": "i1"}),
-        );
-        assert_eq!(status.instance_id, Some(InstanceId::from_raw("i1")));
-        let message = serde_json::json!({"id": "m1", "instanceId": "i2"});
-        let message = NewEvent::new(&ana, EventKind::MessageStatus, message);
-        assert_eq!(message.instance_id, Some(InstanceId::from_raw("i2")));
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub use account::{Email, EmailError, Password, PasswordError, TokenName, TokenNa
 pub use audit::{AuditAction, AuditCursor, AuditEvent, RequestMeta};
 pub use connection::{Login, LoginMethod, ProvisionState, StatusSource};
 pub use day::{Day, DayError};
-pub use event::{DeliveryStatus, Event, EventKind, ForwardWebhook, NewEvent};
+pub use event::{DeliveryStatus, EventKind, ForwardWebhook};
 pub use ids::{DeliveryId, InstanceId, MessageId, NodeId, TokenId, UserId};
 pub use instance::Instance;
 pub use instance_key::InstanceKey;

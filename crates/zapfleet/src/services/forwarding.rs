@@ -9,13 +9,11 @@ use super::credentials::{Sealed, open};
 use super::platform::Platform;
 use super::settings::{USER_WEBHOOK, WebhookInput, WebhookView, webhook_from_input};
 use super::ssrf::{UrlRefusal, check_url};
-use crate::domain::{
-    DeliveryId, DeliveryStatus, Event, ForwardWebhook, InstanceId, Timestamp, UserId,
-};
+use crate::domain::{DeliveryId, DeliveryStatus, ForwardWebhook, InstanceId, Timestamp, UserId};
 use crate::error::AppError;
+use crate::events::Event;
 use crate::store::{Attempted, Delivery, NewDelivery};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// Tries before a delivery becomes a dead letter (about 20 minutes of retries).
@@ -51,96 +49,49 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
     format!("t={t},v1={hex}")
 }
 
-/// Events fanned out per claim.
-const FAN_OUT_BATCH: i64 = 100;
-/// How long a claim on events (or deliveries) holds before another node may
-/// take them over: well beyond one pass (a delivery times out after 10 s).
-const CLAIM: i64 = 60_000;
-
-/// One pass of the fan-out: claims recorded events not yet fanned out (on any
-/// node: at most one holds an event at a time) and queues a delivery of each
-/// to every webhook that wants it (the user's own and the instance's; the
-/// sealed secrets are copied as they are), marking the event done in the same
-/// transaction. An event claimed by a node that died is taken over once its
-/// claim has passed: at least once, never lost. Returns how many events it
-/// fanned out.
-pub async fn fan_out_pending(platform: &Platform) -> Result<usize, AppError> {
+/// Queues a delivery of `event` to every webhook that wants it: the user's own
+/// and the instance's. The sealed secrets are copied as they are.
+pub async fn fan_out(platform: &Platform, event: &Event) -> Result<usize, AppError> {
+    let instance_id = event
+        .data
+        .get("instanceId")
+        .or_else(|| {
+            event
+                .data
+                .get("id")
+                .filter(|_| event.kind.is_about_instance())
+        })
+        .and_then(serde_json::Value::as_str)
+        .map(InstanceId::from_raw);
+    let mut targets: Vec<ForwardWebhook> = Vec::new();
+    if let Some(webhook) = platform.store.user_webhook(&event.user_id).await? {
+        targets.push(webhook);
+    }
+    if let Some(id) = &instance_id
+        && let Some(instance) = platform.store.instance_by_id(id).await?
+        && let Some(webhook) = instance.settings.forward_webhook
+    {
+        targets.push(webhook);
+    }
     let now = platform.now();
-    let lease = now.plus_millis(CLAIM);
-    let claimed = platform
-        .store
-        .claim_fan_out(now, lease, FAN_OUT_BATCH)
-        .await?;
-    let mut webhooks = Webhooks::default();
-    let mut finished = Vec::with_capacity(claimed.len());
-    for event in claimed {
-        match webhooks.deliveries_for(platform, &event).await {
-            Ok(deliveries) => finished.push((event.id, deliveries)),
-            // Taken again once the claim has passed.
-            Err(error) => tracing::warn!(%error, event = event.id, "cannot fan out an event"),
-        }
+    let body = serde_json::json!({
+        "id": event.id.to_string(), "event": event.kind, "instanceId": instance_id,
+        "at": now, "data": event.data,
+    });
+    let mut queued = 0;
+    for webhook in targets.into_iter().filter(|w| w.wants(event.kind)) {
+        let delivery = NewDelivery {
+            user_id: event.user_id.clone(),
+            instance_id: instance_id.clone(),
+            url: webhook.url,
+            secret_sealed: webhook.secret_sealed,
+            event: event.kind,
+            body: body.clone(),
+        };
+        platform.store.queue_delivery(delivery, now).await?;
+        queued += 1;
     }
-    Ok(platform
-        .store
-        .finish_fan_out(finished, lease, platform.now())
-        .await?)
-}
-
-/// Whether a claimed batch was full (more may be waiting).
-pub fn batch_was_full(done: usize) -> bool {
-    i64::try_from(done).is_ok_and(|done| done >= FAN_OUT_BATCH)
-}
-
-/// When a delivery claimed now may be taken over by another claim.
-pub fn delivery_lease(platform: &Platform) -> Timestamp {
-    platform.now().plus_millis(CLAIM)
-}
-
-/// The webhooks of the users and instances of one batch, each read once.
-#[derive(Default)]
-struct Webhooks {
-    users: HashMap<UserId, Option<ForwardWebhook>>,
-    instances: HashMap<InstanceId, Option<ForwardWebhook>>,
-}
-
-impl Webhooks {
-    /// The deliveries of `event`: one per webhook that wants it.
-    async fn deliveries_for(
-        &mut self,
-        platform: &Platform,
-        event: &Event,
-    ) -> Result<Vec<NewDelivery>, AppError> {
-        let mut targets: Vec<ForwardWebhook> = Vec::new();
-        if !self.users.contains_key(&event.user_id) {
-            let webhook = platform.store.user_webhook(&event.user_id).await?;
-            self.users.insert(event.user_id.clone(), webhook);
-        }
-        targets.extend(self.users[&event.user_id].clone());
-        if let Some(id) = &event.instance_id {
-            if !self.instances.contains_key(id) {
-                let instance = platform.store.instance_by_id(id).await?;
-                let webhook = instance.and_then(|i| i.settings.forward_webhook);
-                self.instances.insert(id.clone(), webhook);
-            }
-            targets.extend(self.instances[id].clone());
-        }
-        let body = serde_json::json!({
-            "id": event.id.to_string(), "event": event.kind, "instanceId": event.instance_id,
-            "at": event.at, "data": event.data,
-        });
-        Ok(targets
-            .into_iter()
-            .filter(|w| w.wants(event.kind))
-            .map(|webhook| NewDelivery {
-                user_id: event.user_id.clone(),
-                instance_id: event.instance_id.clone(),
-                url: webhook.url,
-                secret_sealed: webhook.secret_sealed,
-                event: event.kind,
-                body: body.clone(),
-            })
-            .collect())
-    }
+    Ok(queued)
 }
 
 /// Why a delivery attempt failed.

@@ -103,13 +103,11 @@ pub async fn create(
     if let Err(error) = provision_now(platform, &instance.id).await {
         tracing::warn!(instance = %instance.id, %error, "provider not reached; provisioning continues in the background");
     }
-    super::events::publish(
-        platform,
+    platform.events.publish(
         user,
         EventKind::InstanceCreated,
         serde_json::json!({"id": instance.id}),
-    )
-    .await;
+    );
     get(platform, user, &instance.id).await
 }
 
@@ -178,13 +176,11 @@ pub async fn delete(platform: &Platform, user: &UserId, id: &InstanceId) -> Resu
         detail,
     )
     .await;
-    super::events::publish(
-        platform,
+    platform.events.publish(
         user,
         EventKind::InstanceDeleted,
         serde_json::json!({"id": id}),
-    )
-    .await;
+    );
     if let Some(sealed) = token_sealed {
         // A token that does not open stays owed too: the session would go on
         // running at the provider if the deletion were dropped.

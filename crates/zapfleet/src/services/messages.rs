@@ -1,12 +1,11 @@
 //! Sending messages through the durable outbox, and recording what comes back
 //! (receipts, incoming messages).
 
-use super::events;
 use super::platform::{Platform, jitter};
 use super::ssrf::{UrlRefusal, check_media_url};
 use crate::domain::{
-    Day, Direction, EventKind, Instance, InstanceId, InstanceStatus, MessageId, MessageKind,
-    MessageStatus, NewEvent, Phone, Receipt, Timestamp, UserId,
+    Day, Direction, EventKind, Instance, InstanceId, InstanceStatus, MessageKind, MessageStatus,
+    Phone, Receipt, Timestamp, UserId,
 };
 use crate::error::AppError;
 use crate::i18n::Msg;
@@ -204,30 +203,20 @@ pub async fn send(
         idempotency_key: input.idempotency_key,
         expires_at: Some(now.plus_millis(i64::try_from(wait * 1000).unwrap_or(i64::MAX))),
     };
-    let user = &instance.user_id;
-    let queued = |message: &MessageId| {
-        NewEvent::new(
-            user,
-            EventKind::MessageStatus,
-            status_data(message, id, MessageStatus::Queued),
-        )
-    };
-    let (message, created) = platform
-        .store
-        .enqueue_message(new, now, Some(&queued))
-        .await?;
+    let (message, created) = platform.store.enqueue_message(new, now).await?;
+    if created {
+        publish(platform, &instance.user_id, &message);
+    }
     Ok((message, created))
 }
 
-fn status_data(id: &MessageId, instance: &InstanceId, status: MessageStatus) -> serde_json::Value {
-    serde_json::json!({"id": id, "instanceId": instance, "status": status})
-}
-
-/// Tells the user's pages and webhooks a message changed, once its change is
-/// committed (soon after: this does not wait for it to be recorded).
+/// Tells the user's pages a message changed.
 pub fn publish(platform: &Platform, user: &UserId, message: &MessageRecord) {
-    let data = status_data(&message.id, &message.instance_id, message.status);
-    events::publish_soon(platform, user, EventKind::MessageStatus, data);
+    platform.events.publish(
+        user,
+        EventKind::MessageStatus,
+        serde_json::json!({"id": message.id, "instanceId": message.instance_id, "status": message.status}),
+    );
 }
 
 /// The pause before the instance's next send: uniform in its configured
@@ -251,17 +240,17 @@ pub async fn receipt(
     let Some(receipt) = Receipt::from_provider(state) else {
         return Ok(());
     };
-    let event = |count: usize| {
-        NewEvent::new(
+    let moved = platform
+        .store
+        .apply_receipt(&instance.id, ids, receipt, platform.now())
+        .await?;
+    if moved > 0 {
+        platform.events.publish(
             &instance.user_id,
             EventKind::MessageReceipt,
-            serde_json::json!({"instanceId": instance.id, "status": receipt.status(), "count": count}),
-        )
-    };
-    platform
-        .store
-        .apply_receipt(&instance.id, ids, receipt, platform.now(), Some(&event))
-        .await?;
+            serde_json::json!({"instanceId": instance.id, "status": receipt.status(), "count": moved}),
+        );
+    }
     Ok(())
 }
 
@@ -292,12 +281,7 @@ pub async fn incoming(
     let body = keep_text
         .then_some(message.text.as_str())
         .filter(|t| !t.is_empty());
-    let event = NewEvent::new(
-        &instance.user_id,
-        EventKind::MessageReceived,
-        serde_json::json!({"instanceId": instance.id, "from": peer}),
-    );
-    platform
+    if platform
         .store
         .record_incoming(
             &instance.id,
@@ -307,9 +291,15 @@ pub async fn incoming(
             body,
             at,
             provider_at,
-            Some(&event),
         )
-        .await?;
+        .await?
+    {
+        platform.events.publish(
+            &instance.user_id,
+            EventKind::MessageReceived,
+            serde_json::json!({"instanceId": instance.id, "from": peer}),
+        );
+    }
     Ok(())
 }
 

@@ -8,7 +8,6 @@ pub mod audit;
 pub mod backup;
 pub mod connection;
 pub mod credentials;
-pub mod events;
 pub mod forwarding;
 pub mod instances;
 pub mod message_retry;

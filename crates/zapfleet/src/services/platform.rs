@@ -38,9 +38,6 @@ pub struct Tuning {
     /// How long a claimed poll, reconnect or owed deletion is held before
     /// another node may take it: longer than one provider call may take.
     pub claim_lease: Duration,
-    /// Record events but never fan them out to forward webhooks (tests only:
-    /// a server that dies between a change and its fan-out).
-    pub hold_fan_out: bool,
 }
 
 impl Default for Tuning {
@@ -57,7 +54,6 @@ impl Default for Tuning {
             node_heartbeat: Duration::from_secs(3),
             node_dead_after: Duration::from_secs(15),
             claim_lease: Duration::from_secs(20),
-            hold_fan_out: false,
         }
     }
 }
@@ -82,9 +78,6 @@ impl Tuning {
                 .transpose()
         };
         let mut tuning = Self::default();
-        // Tests only: a server that records events but never fans them out,
-        // as if it died right after each change.
-        tuning.hold_fan_out = env("ZAPFLEET_TEST_HOLD_FAN_OUT").is_some_and(|v| v == "1");
         if let Some(every) = millis("ZAPFLEET_NODE_HEARTBEAT_MS")? {
             tuning.node_heartbeat = every;
         }

@@ -117,13 +117,11 @@ pub async fn mark(platform: &Platform, id: &InstanceId) -> Result<(), AppError> 
         .await?
     {
         tracing::warn!(instance = %id, "the provider no longer knows this instance");
-        super::events::publish(
-            platform,
+        platform.events.publish(
             &instance.user_id,
             EventKind::InstanceProvisioning,
             serde_json::json!({"id": id, "state": "lost", "error": LOST_REASON}),
-        )
-        .await;
+        );
     }
     fail_queued(platform, &instance).await
 }

@@ -58,7 +58,7 @@ pub async fn provision(platform: &Platform, link: &ProviderLink) -> Result<(), P
     match attempt_provision(platform, link).await {
         Ok(()) => {
             tracing::info!(attempt, "instance provisioned");
-            publish(platform, link, None).await;
+            publish(platform, link, None);
             Ok(())
         }
         Err(error) => {
@@ -68,21 +68,19 @@ pub async fn provision(platform: &Platform, link: &ProviderLink) -> Result<(), P
                 .store
                 .mark_provision_failed(&link.instance_id, &message, attempt, retry_at)
                 .await?;
-            publish(platform, link, Some(message)).await;
+            publish(platform, link, Some(message));
             Err(error)
         }
     }
 }
 
-async fn publish(platform: &Platform, link: &ProviderLink, error: Option<String>) {
+fn publish(platform: &Platform, link: &ProviderLink, error: Option<String>) {
     let state = if error.is_none() { "ready" } else { "pending" };
-    super::events::publish(
-        platform,
+    platform.events.publish(
         &link.user_id,
         EventKind::InstanceProvisioning,
         serde_json::json!({"id": link.instance_id, "state": state, "error": error}),
-    )
-    .await;
+    );
 }
 
 async fn attempt_provision(platform: &Platform, link: &ProviderLink) -> Result<(), ProvisionError> {

@@ -2,12 +2,10 @@
 //! reconciliation and automatic reconnects: the domain decides what a report
 //! changes ([`decide`]), this persists it and tells the user's pages.
 
-use super::events;
 use super::platform::{Platform, jitter};
 use crate::domain::transition::{Decision, Report, decide};
 use crate::domain::{
-    EventKind, Instance, InstanceId, InstanceStatus, Login, LoginMethod, NewEvent, StatusSource,
-    UserId,
+    EventKind, Instance, InstanceId, InstanceStatus, Login, LoginMethod, StatusSource, UserId,
 };
 use crate::error::AppError;
 use crate::store::{HistoryEntry, StatusChange};
@@ -28,8 +26,11 @@ pub async fn apply(
             .set_connected_phone(id, owner.digits())
             .await?
     {
-        let data = json!({"id": id, "connectedPhone": owner.digits()});
-        events::publish(platform, &user, EventKind::InstanceUpdated, data).await;
+        platform.events.publish(
+            &user,
+            EventKind::InstanceUpdated,
+            json!({"id": id, "connectedPhone": owner.digits()}),
+        );
     }
     for _ in 0..3 {
         let Some(instance) = platform.store.instance_by_id(id).await? else {
@@ -43,49 +44,42 @@ pub async fn apply(
             } => {
                 if let Some(login) = login {
                     platform.store.set_login(id, Some(&login)).await?;
-                    let event = login_event(&instance, &login);
-                    events::publish(platform, &event.user_id, event.kind, event.data).await;
+                    publish_login(platform, &instance, &login);
                 }
                 if let Some(name) = profile_name {
                     platform.store.set_profile_name(id, Some(&name)).await?;
-                    let data = json!({"id": id, "profileName": name});
-                    events::publish(
-                        platform,
+                    platform.events.publish(
                         &instance.user_id,
                         EventKind::InstanceUpdated,
-                        data,
-                    )
-                    .await;
+                        json!({"id": id, "profileName": name}),
+                    );
                 }
                 return Ok(());
             }
             Decision::Transition(t) => {
-                let last_connection = if t.to == InstanceStatus::Connected {
-                    Some(t.at)
-                } else {
-                    instance.last_connection
-                };
-                // Recorded with the change: none is lost, even by a crash
-                // right after it.
-                let mut events = vec![NewEvent::new(
-                    &instance.user_id,
-                    EventKind::InstanceStatus,
-                    json!({"id": id, "status": t.to, "previous": t.from, "reason": t.reason,
-                           "source": source, "at": t.at,
-                           "profileName": t.profile_name.as_ref().or(instance.profile_name.as_ref()),
-                           "lastConnection": last_connection}),
-                )];
-                if let Some(login) = &t.login {
-                    events.push(login_event(&instance, login));
-                }
                 let change = StatusChange {
                     id,
                     transition: &t,
                     source,
-                    events: &events,
                 };
                 if platform.store.change_status(change).await? {
                     tracing::info!(from = %t.from, to = %t.to, reason = ?t.reason, "status changed");
+                    let last_connection = if t.to == InstanceStatus::Connected {
+                        Some(t.at)
+                    } else {
+                        instance.last_connection
+                    };
+                    platform.events.publish(
+                        &instance.user_id,
+                        EventKind::InstanceStatus,
+                        json!({"id": id, "status": t.to, "previous": t.from, "reason": t.reason,
+                               "source": source, "at": t.at,
+                               "profileName": t.profile_name.as_ref().or(instance.profile_name.as_ref()),
+                               "lastConnection": last_connection}),
+                    );
+                    if let Some(login) = &t.login {
+                        publish_login(platform, &instance, login);
+                    }
                     return Ok(());
                 }
             }
@@ -95,16 +89,16 @@ pub async fn apply(
     Ok(())
 }
 
-fn login_event(instance: &Instance, login: &Login) -> NewEvent {
+fn publish_login(platform: &Platform, instance: &Instance, login: &Login) {
     let (kind, field) = match login.method {
         LoginMethod::Qr => (EventKind::InstanceQrcode, "qrcode"),
         LoginMethod::Code => (EventKind::InstancePaircode, "paircode"),
     };
-    NewEvent::new(
+    platform.events.publish(
         &instance.user_id,
         kind,
         json!({"id": instance.id, field: login.code, "expiresAt": login.expires_at}),
-    )
+    );
 }
 
 /// An instance's connection as its owner sees it: the instance (with the login

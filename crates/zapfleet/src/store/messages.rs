@@ -5,8 +5,7 @@
 use super::sql::Sql;
 use super::{Store, StoreError, Unique};
 use crate::domain::{
-    Direction, InstanceId, Media, MessageId, MessageKind, MessageStatus, NewEvent, NodeId,
-    Timestamp, UserId,
+    Direction, InstanceId, Media, MessageId, MessageKind, MessageStatus, NodeId, Timestamp, UserId,
 };
 
 /// A stored message.
@@ -160,9 +159,6 @@ pub struct NewMessage {
     pub expires_at: Option<Timestamp>,
 }
 
-/// Makes the event of a message newly queued with this id.
-pub type MessageEvent<'a> = dyn Fn(&MessageId) -> NewEvent + Send + Sync + 'a;
-
 /// Which messages a list shows.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MessageFilter {
@@ -178,14 +174,12 @@ pub struct MessageFilter {
 
 impl Store {
     /// Queues a message (send order: after every message already queued on the
-    /// instance), with the event `event` makes of its id. With an idempotency
-    /// key already used on this instance, returns that message instead
-    /// (`false`: nothing new was stored).
+    /// instance). With an idempotency key already used on this instance, returns
+    /// that message instead (`false`: nothing new was stored).
     pub async fn enqueue_message(
         &self,
         new: NewMessage,
         now: Timestamp,
-        event: Option<&MessageEvent<'_>>,
     ) -> Result<(MessageRecord, bool), StoreError> {
         let id = MessageId::generate();
         // PostgreSQL numbers them with an identity column; SQLite writes one at
@@ -249,9 +243,6 @@ impl Store {
                 .bind(base64),
             )
             .await?;
-        }
-        if let Some(event) = event {
-            tx.insert_events(&[event(&id)], now).await?;
         }
         tx.commit().await?;
         let stored = self

@@ -9,11 +9,9 @@ mod backup_read;
 mod config_history;
 mod deletions;
 mod error;
-mod events;
 mod files;
 mod instances;
 mod links;
-mod listener;
 mod listing;
 mod message_retry;
 mod messages;
@@ -45,13 +43,11 @@ pub use deletions::OwedDeletion;
 pub use error::{StoreError, Unique};
 pub use instances::{InstanceChanges, NewInstance};
 pub use links::ProviderLink;
-pub use listener::{EventListener, Heard};
 pub use listing::{InstancePage, InstanceQuery, Pagination};
 pub use message_retry::Retried;
-pub use messages::{MessageEvent, MessageFilter, MessageRecord, NewMedia, NewMessage};
+pub use messages::{MessageFilter, MessageRecord, NewMedia, NewMessage};
 pub use nodes::NodeRecord;
 pub use receipt_checks::ReceiptCheck;
-pub use receipts::ReceiptEvent;
 pub use restore::{Restore, RestoredInstance};
 pub use retention::{Purged, Retention};
 pub use sealed::{Resealed, SealedPlace};
@@ -63,7 +59,6 @@ pub use tokens::{NewToken, TokenOwner, TokenRecord};
 pub use users::{NewUser, UserRecord};
 pub use webhooks::{Attempted, Delivery, NewDelivery};
 
-use crate::domain::Event;
 use sql::{Either, FromRows, Sql, run};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, Postgres};
@@ -73,7 +68,6 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The database engine behind a [`Store`].
@@ -105,21 +99,9 @@ enum Pool {
 }
 
 /// Handle to the database; cheap to clone.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
-    /// Told of every event a transaction recorded, once it has committed.
-    sink: Option<EventSink>,
-}
-
-/// What hears of recorded events after their transaction commits (the live
-/// streams of this node).
-pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
-
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("pool", &self.pool).finish()
-    }
 }
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -187,14 +169,7 @@ impl Store {
                     .await?,
             ),
         };
-        Ok(Self { pool, sink: None })
-    }
-
-    /// The same database, telling `sink` of every event recorded from now on
-    /// once its transaction has committed.
-    pub fn with_event_sink(mut self, sink: EventSink) -> Self {
-        self.sink = Some(sink);
-        self
+        Ok(Self { pool })
     }
 
     /// Applies pending migrations; safe to run concurrently and repeatedly. (The
@@ -273,14 +248,9 @@ impl Store {
     /// another connection has written, failing with "database is locked"
     /// instead of waiting.
     async fn begin(&self) -> Result<Tx, StoreError> {
-        let inner = match &self.pool {
-            Pool::Sqlite(pool) => TxInner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(pool) => TxInner::Postgres(pool.begin().await?),
-        };
-        Ok(Tx {
-            inner,
-            recorded: Vec::new(),
-            sink: self.sink.clone(),
+        Ok(match &self.pool {
+            Pool::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
 
@@ -302,42 +272,24 @@ impl Store {
     }
 }
 
-/// A transaction on either backend; dropped without [`Tx::commit`], it rolls
-/// back. The events it recorded go to the store's sink once it commits.
-struct Tx {
-    inner: TxInner,
-    recorded: Vec<Event>,
-    sink: Option<EventSink>,
-}
-
-enum TxInner {
+/// A transaction on either backend; dropped without [`Tx::commit`], it rolls back.
+enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     Postgres(Transaction<'static, Postgres>),
 }
 
 impl Tx {
     fn executor(&mut self) -> Either<&mut sqlx::SqliteConnection, &mut sqlx::PgConnection> {
-        match &mut self.inner {
-            TxInner::Sqlite(tx) => Either::Sqlite(&mut **tx),
-            TxInner::Postgres(tx) => Either::Postgres(&mut **tx),
-        }
-    }
-
-    /// The text for this transaction's backend, where the dialects differ.
-    fn dialect(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
-        match self.inner {
-            TxInner::Sqlite(_) => sqlite,
-            TxInner::Postgres(_) => postgres,
+        match self {
+            Self::Sqlite(tx) => Either::Sqlite(&mut **tx),
+            Self::Postgres(tx) => Either::Postgres(&mut **tx),
         }
     }
 
     async fn commit(self) -> Result<(), StoreError> {
-        match self.inner {
-            TxInner::Sqlite(tx) => tx.commit().await?,
-            TxInner::Postgres(tx) => tx.commit().await?,
-        }
-        if let Some(sink) = &self.sink {
-            self.recorded.into_iter().for_each(|event| sink(event));
+        match self {
+            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
     }

@@ -7,7 +7,7 @@ use super::sql::Sql;
 use super::stats::{Counter, bump};
 use super::{Store, StoreError, Tx};
 use crate::domain::{
-    Direction, InstanceId, MessageId, MessageKind, MessageStatus, NewEvent, Receipt, Timestamp,
+    Direction, InstanceId, MessageId, MessageKind, MessageStatus, Receipt, Timestamp,
 };
 
 /// Moves one message a step forward (sent → delivered, or delivered → read) if it
@@ -87,30 +87,20 @@ pub(super) async fn settle_parked_receipts(
     Ok(moved)
 }
 
-/// Makes the event of a receipt that moved this many messages.
-pub type ReceiptEvent<'a> = dyn Fn(usize) -> NewEvent + Send + Sync + 'a;
-
 impl Store {
     /// Applies a delivery or read receipt to the messages it names. A receipt
     /// for a message whose send is not recorded yet is parked. Returns how many
-    /// messages moved; `event` makes the event of that many (recorded with
-    /// them, if any moved).
+    /// messages moved.
     pub async fn apply_receipt(
         &self,
         instance: &InstanceId,
         provider_ids: &[String],
         receipt: Receipt,
         at: Timestamp,
-        event: Option<&ReceiptEvent<'_>>,
     ) -> Result<usize, StoreError> {
-        // One transaction, so the event is recorded with what it reports;
-        // messages in one order, so two receipts never wait on each other.
-        let mut sorted: Vec<&String> = provider_ids.iter().collect();
-        sorted.sort();
-        sorted.dedup();
         let mut moved = 0;
-        let mut tx = self.begin().await?;
-        for provider_id in sorted {
+        for provider_id in provider_ids {
+            let mut tx = self.begin().await?;
             if apply_one(&mut tx, instance, provider_id, receipt, at).await? {
                 moved += 1;
             } else {
@@ -145,11 +135,8 @@ impl Store {
                     .await?;
                 }
             }
+            tx.commit().await?;
         }
-        if let Some(event) = event.filter(|_| moved > 0) {
-            tx.insert_events(&[event(moved)], at).await?;
-        }
-        tx.commit().await?;
         Ok(moved)
     }
 
@@ -177,8 +164,7 @@ impl Store {
     }
 
     /// Records an incoming message once (repeats are ignored) and counts it,
-    /// dated `at` by our clock, with the provider's own time beside it, and
-    /// `event` with it (only the first time).
+    /// dated `at` by our clock, with the provider's own time beside it.
     #[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
     pub async fn record_incoming(
         &self,
@@ -189,7 +175,6 @@ impl Store {
         body: Option<&str>,
         at: Timestamp,
         provider_at: Option<Timestamp>,
-        event: Option<&NewEvent>,
     ) -> Result<bool, StoreError> {
         let insert = self.dialect(
             r#"INSERT INTO message (id, "instanceId", direction, peer, kind, body, status, "providerMessageId",
@@ -221,9 +206,6 @@ impl Store {
             == 1;
         if inserted {
             bump(&mut tx, instance, at, Counter::Received, 1).await?;
-            if let Some(event) = event {
-                tx.insert_events(std::slice::from_ref(event), at).await?;
-            }
         }
         tx.commit().await?;
         Ok(inserted)

@@ -57,8 +57,6 @@ pub struct Purged {
     pub audit_events: u64,
     /// Sign-in and sign-up counters left alone for a day and not waiting.
     pub throttles: u64,
-    /// Live events older than [`EVENT_KEEP_MS`], already fanned out.
-    pub events: u64,
 }
 
 impl Purged {
@@ -72,14 +70,8 @@ impl Purged {
             + self.parked_receipts
             + self.audit_events
             + self.throttles
-            + self.events
     }
 }
-
-/// How long live events are kept once fanned out: what a stream reconnecting
-/// with `Last-Event-ID` can still get (a day covers any reconnect; the table
-/// stays small).
-pub const EVENT_KEEP_MS: i64 = 86_400_000;
 
 /// Receipts for messages we never sent are dropped after this.
 const PARKED_RECEIPT_MS: i64 = 86_400_000;
@@ -194,9 +186,6 @@ impl Store {
                 )
                 .await?;
         }
-        purged.events = self
-            .purge_events(now.plus_millis(-EVENT_KEEP_MS), batch)
-            .await?;
         // Their policies forget a key after a day at most.
         purged.throttles = self
             .purge_throttles(now.plus_millis(-PARKED_RECEIPT_MS))

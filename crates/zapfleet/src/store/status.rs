@@ -7,9 +7,7 @@ use super::sql::{Arg, Sql};
 use super::stats::{Counter, bump};
 use super::{Store, StoreError};
 use crate::domain::transition::{Reconnect, Transition};
-use crate::domain::{
-    InstanceId, InstanceStatus, MessageStatus, NewEvent, StatusSource, Timestamp, UserId,
-};
+use crate::domain::{InstanceId, InstanceStatus, MessageStatus, StatusSource, Timestamp, UserId};
 
 /// A status change to apply if the instance is still in `transition.from`.
 #[derive(Debug, Clone, Copy)]
@@ -20,8 +18,6 @@ pub struct StatusChange<'a> {
     pub transition: &'a Transition,
     /// Who reported it.
     pub source: StatusSource,
-    /// The events it causes, recorded with it (only if it applies).
-    pub events: &'a [NewEvent],
 }
 
 /// One line of an instance's status history.
@@ -44,7 +40,7 @@ pub struct HistoryEntry {
 
 impl Store {
     /// Applies a status change if the instance is still in `from`, with its
-    /// history line, schedule, counters and events, atomically. `false`: someone else
+    /// history line, schedule and counters, atomically. `false`: someone else
     /// changed it first.
     pub async fn change_status(&self, change: StatusChange<'_>) -> Result<bool, StoreError> {
         let t = change.transition;
@@ -128,7 +124,6 @@ impl Store {
         if let Some(ms) = t.connected_ms.filter(|ms| *ms > 0) {
             bump(&mut tx, change.id, t.at, Counter::ConnectedMs, ms).await?;
         }
-        tx.insert_events(change.events, t.at).await?;
         tx.commit().await?;
         Ok(true)
     }

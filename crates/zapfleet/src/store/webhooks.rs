@@ -2,7 +2,7 @@
 //! log and dead letters.
 
 use super::sql::Sql;
-use super::{Store, StoreError, Tx};
+use super::{Store, StoreError};
 use crate::domain::{
     DeliveryId, DeliveryStatus, EventKind, ForwardWebhook, InstanceId, Timestamp, UserId,
 };
@@ -154,41 +154,41 @@ impl Store {
 
     /// Queues a delivery.
     pub async fn queue_delivery(&self, new: NewDelivery, now: Timestamp) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        insert_delivery(&mut tx, new, now).await?;
-        tx.commit().await
+        self.execute(
+            Sql::new(
+                r#"INSERT INTO webhook_delivery (id, "userId", "instanceId", url, secret, event, body, status, "nextAttemptAt", "createdAt")
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"#,
+            )
+            .bind(&DeliveryId::generate())
+            .bind(&new.user_id)
+            .bind(new.instance_id.as_ref().map(|id| id.as_str().to_owned()))
+            .bind(new.url)
+            .bind(new.secret_sealed)
+            .bind(new.event)
+            .bind(new.body)
+            .bind(DeliveryStatus::Pending)
+            .bind(now),
+        )
+        .await?;
+        Ok(())
     }
 
-    /// Claims up to `limit` pending deliveries whose time has come, oldest
-    /// first, until `lease`: their next try moves there, so another node (or
-    /// this one after a crash) takes one again only if its outcome was never
-    /// recorded. Nodes never claim the same row at once: SQLite has one
-    /// writer, and PostgreSQL skips rows another claim holds.
+    /// Pending deliveries whose time has come, oldest first.
     pub async fn due_deliveries(
         &self,
         now: Timestamp,
-        lease: Timestamp,
         limit: i64,
     ) -> Result<Vec<Delivery>, StoreError> {
-        let lock = self.dialect("", "FOR UPDATE SKIP LOCKED");
-        let mut tx = self.begin().await?;
-        let mut claimed: Vec<Delivery> = tx
-            .fetch_all(
-                Sql::new(format!(
-                    r#"UPDATE webhook_delivery SET "nextAttemptAt" = $1 WHERE id IN
-                       (SELECT id FROM webhook_delivery WHERE status = $2 AND "nextAttemptAt" <= $3
-                        ORDER BY "nextAttemptAt", id LIMIT $4 {lock})
-                       RETURNING {COLUMNS}"#
-                ))
-                .bind(lease)
-                .bind(DeliveryStatus::Pending)
-                .bind(now)
-                .bind(limit),
-            )
-            .await?;
-        tx.commit().await?;
-        claimed.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-        Ok(claimed)
+        self.fetch_all(
+            Sql::new(format!(
+                r#"SELECT {COLUMNS} FROM webhook_delivery WHERE status = $1 AND "nextAttemptAt" <= $2
+                   ORDER BY "nextAttemptAt", id LIMIT $3"#
+            ))
+            .bind(DeliveryStatus::Pending)
+            .bind(now)
+            .bind(limit),
+        )
+        .await
     }
 
     /// Records what came of a try.
@@ -268,29 +268,4 @@ impl Store {
             .await?;
         Ok(changed == 1)
     }
-}
-
-/// Queues a delivery inside the caller's transaction.
-pub(super) async fn insert_delivery(
-    tx: &mut Tx,
-    new: NewDelivery,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    tx.execute(
-        Sql::new(
-            r#"INSERT INTO webhook_delivery (id, "userId", "instanceId", url, secret, event, body, status, "nextAttemptAt", "createdAt")
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)"#,
-        )
-        .bind(&DeliveryId::generate())
-        .bind(&new.user_id)
-        .bind(new.instance_id.as_ref().map(|id| id.as_str().to_owned()))
-        .bind(new.url)
-        .bind(new.secret_sealed)
-        .bind(new.event)
-        .bind(new.body)
-        .bind(DeliveryStatus::Pending)
-        .bind(now),
-    )
-    .await?;
-    Ok(())
 }

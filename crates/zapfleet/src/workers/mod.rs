@@ -3,7 +3,6 @@
 
 pub mod backups;
 pub mod forwarder;
-pub mod listener;
 pub mod outbox;
 pub mod poller;
 pub mod provisioner;
@@ -160,12 +159,7 @@ pub fn spawn_all(
                 Ok(delivered)
             },
         )),
-        tokio::spawn(listener::run(platform.clone(), shutdown.clone())),
-        tokio::spawn(forwarder::run_fan_out(
-            platform.clone(),
-            tick,
-            shutdown.clone(),
-        )),
+        tokio::spawn(forwarder::run_fan_out(platform.clone(), shutdown.clone())),
         tokio::spawn(run_until_stopped(
             "receipts",
             platform.clone(),

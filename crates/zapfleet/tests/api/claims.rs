@@ -91,7 +91,7 @@ async fn a_live_nodes_send_is_left_alone_and_a_dead_nodes_is_taken_over_once(app
         idempotency_key: None,
         expires_at: None,
     };
-    let (message, _) = store.enqueue_message(new, now, None).await.unwrap();
+    let (message, _) = store.enqueue_message(new, now).await.unwrap();
     let other = NodeId::generate();
     store
         .register_node(&node(&other, "10.0.0.2:8080", now))

@@ -19,20 +19,20 @@ on_both_backends!(
     an_instances_own_webhook_gets_its_events_and_settings_keep_their_history,
 );
 
-pub(crate) const SECRET: &str = "um segredo bem comprido";
+const SECRET: &str = "um segredo bem comprido";
 
 /// A receiver that answers 500 to its first `failures` requests, then 200, and
 /// keeps what it accepted.
 #[derive(Clone, Default)]
-pub(crate) struct Receiver {
+struct Receiver {
     failures: Arc<AtomicUsize>,
     seen: Arc<AtomicUsize>,
-    pub(crate) accepted: Arc<Mutex<Vec<(HeaderMap, String)>>>,
+    accepted: Arc<Mutex<Vec<(HeaderMap, String)>>>,
 }
 
 impl Receiver {
     /// `data.status` of every accepted body, in arrival order.
-    pub(crate) fn statuses(&self) -> Vec<String> {
+    fn statuses(&self) -> Vec<String> {
         self.accepted
             .lock()
             .unwrap()
@@ -47,7 +47,7 @@ impl Receiver {
     }
 }
 
-pub(crate) async fn start_receiver(failures: usize) -> (String, Receiver) {
+async fn start_receiver(failures: usize) -> (String, Receiver) {
     let receiver = Receiver {
         failures: Arc::new(AtomicUsize::new(failures)),
         ..Receiver::default()

@@ -258,7 +258,6 @@ pub fn fast_tuning() -> Tuning {
         node_heartbeat: Duration::from_millis(200),
         node_dead_after: Duration::from_secs(15),
         claim_lease: Duration::from_secs(20),
-        hold_fan_out: false,
     }
 }
 
@@ -531,15 +530,6 @@ pub struct EventStream {
 }
 
 impl EventStream {
-    /// Reads the stream of an answer to `GET /api/events`.
-    pub fn of(response: Response) -> Self {
-        assert_eq!(response.status(), StatusCode::OK);
-        Self {
-            response,
-            buffer: String::new(),
-        }
-    }
-
     /// The next event, or `None` after `within`.
     pub async fn next(&mut self, within: Duration) -> Option<SseEvent> {
         let deadline = tokio::time::Instant::now() + within;

@@ -30,7 +30,6 @@ mod concurrency;
 mod connection;
 mod disk_full;
 mod errors;
-mod events_across_nodes;
 mod faults;
 mod forwarding;
 mod hardening;

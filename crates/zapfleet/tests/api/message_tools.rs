@@ -151,7 +151,6 @@ async fn messages_are_listed_by_days_of_the_owners_calendar(app: TestApp) {
                     Some("oi"),
                     at,
                     None,
-                    None,
                 )
                 .await
                 .unwrap();

@@ -97,7 +97,7 @@ async fn portuguese_pages_show_no_raw_values(app: TestApp) {
             idempotency_key: None,
             expires_at: None,
         };
-        let (message, _) = app.store.enqueue_message(new, now, None).await.unwrap();
+        let (message, _) = app.store.enqueue_message(new, now).await.unwrap();
         queued.push(message.id);
     }
     let store = &app.store;
@@ -125,17 +125,11 @@ async fn portuguese_pages_show_no_raw_values(app: TestApp) {
         }
     }
     store
-        .apply_receipt(
-            &instance_id,
-            &["wa-2".into()],
-            Receipt::Delivered,
-            now,
-            None,
-        )
+        .apply_receipt(&instance_id, &["wa-2".into()], Receipt::Delivered, now)
         .await
         .unwrap();
     store
-        .apply_receipt(&instance_id, &["wa-3".into()], Receipt::Read, now, None)
+        .apply_receipt(&instance_id, &["wa-3".into()], Receipt::Read, now)
         .await
         .unwrap();
     store
@@ -146,7 +140,6 @@ async fn portuguese_pages_show_no_raw_values(app: TestApp) {
             MessageKind::Text,
             Some("oi"),
             now,
-            None,
             None,
         )
         .await

@@ -48,7 +48,6 @@ async fn days_are_cut_at_each_users_midnight(app: TestApp) {
                 Some("oi"),
                 at,
                 None,
-                None,
             )
             .await
             .unwrap();

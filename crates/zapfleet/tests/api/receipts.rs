@@ -40,7 +40,7 @@ async fn receipts_racing_their_send_are_applied_once_and_never_lost(app: TestApp
             idempotency_key: None,
             expires_at: None,
         };
-        let (message, _) = store.enqueue_message(new, now, None).await.unwrap();
+        let (message, _) = store.enqueue_message(new, now).await.unwrap();
         assert!(
             store
                 .claim_message(
@@ -67,7 +67,7 @@ async fn receipts_racing_their_send_are_applied_once_and_never_lost(app: TestApp
             let instance = instance.clone();
             async move {
                 store
-                    .apply_receipt(&instance, &[provider_id], Receipt::Read, now, None)
+                    .apply_receipt(&instance, &[provider_id], Receipt::Read, now)
                     .await
                     .unwrap();
             }
@@ -104,7 +104,7 @@ async fn receipts_racing_their_send_are_applied_once_and_never_lost(app: TestApp
         "each step counted once"
     );
     let late = store
-        .apply_receipt(&instance, &["wa-0".into()], Receipt::Read, now, None)
+        .apply_receipt(&instance, &["wa-0".into()], Receipt::Read, now)
         .await
         .unwrap();
     assert_eq!(late, 0, "a repeated receipt changes nothing");

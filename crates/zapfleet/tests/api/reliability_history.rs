@@ -38,14 +38,6 @@ async fn deleting_an_instance_keeps_the_users_past_days(app: TestApp) {
     let retired = app.connected_instance(&ana, "Aposentada").await;
     let kept = app.connected_instance(&ana, "Mantida").await;
     let other = app.connected_instance(&bia, "Da Bia").await;
-    // The phone acknowledges much later: no receipt changes the day between
-    // the two looks (they came 50 ms after the send, a race with the look).
-    app.sandbox(
-        Method::PUT,
-        "/sandbox/faults",
-        json!({"ack_delay_ms": 3_600_000}),
-    )
-    .await;
     for (user, instance, text) in [
         (&ana, &retired, "um"),
         (&ana, &retired, "dois"),

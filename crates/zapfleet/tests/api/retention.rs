@@ -39,8 +39,7 @@ async fn the_retention_worker_purges_what_is_old_and_keeps_what_is_owed(app: Tes
                 MessageKind::Text,
                 Some("oi"),
                 then,
-                None,
-                None,
+                None
             )
             .await
             .unwrap()
