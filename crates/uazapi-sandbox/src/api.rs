@@ -1,7 +1,7 @@
 //! uazapi's own paths, served at the root with its headers, bodies and status codes.
 
 use crate::Sandbox;
-use crate::world::{ApiError, Counted, Faults};
+use crate::world::{ApiError, Faults};
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -51,40 +51,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Ends a counted call however its request ends (a client that goes away
-/// drops the handler midway).
-struct InFlight {
-    sandbox: Sandbox,
-    token: String,
-    kind: Counted,
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.sandbox
-            .with_world(|w| w.call_ended(&self.token, self.kind));
-    }
-}
-
-/// Injected latency and errors, before any handler; status and connect calls
-/// are counted per instance from here (latency included).
+/// Injected latency and errors, before any handler.
 async fn faults(State(sandbox): State<Sandbox>, request: Request, next: Next) -> Response {
-    let _in_flight = Counted::at(request.uri().path()).and_then(|kind| {
-        let token = token(request.headers()).ok()?;
-        sandbox.with_world(|w| w.call_started(&token, kind));
-        Some(InFlight {
-            sandbox: sandbox.clone(),
-            token,
-            kind,
-        })
-    });
     let faults = sandbox.faults();
-    let mut latency = faults.latency_ms;
-    if request.uri().path().starts_with("/send/") {
-        latency += faults.send_latency_ms;
-    }
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
     let status = faults.error_status.unwrap_or(500);
     let message = if status == 429 {

@@ -101,12 +101,6 @@ async fn instances(State(sandbox): State<Sandbox>) -> Json<Vec<Value>> {
                 let mut value = without_token(i.to_json());
                 value["sentCount"] = json!(i.sent.values().sum::<u32>());
                 value["sentTwice"] = json!(i.sent.values().filter(|n| **n > 1).count());
-                // How often (and how many at once, at most) it was asked its status or to connect.
-                let (status, connect) = w.calls(&i.token);
-                value["statusCalls"] = json!(status.total);
-                value["statusMaxConcurrent"] = json!(status.max_in_flight);
-                value["connectCalls"] = json!(connect.total);
-                value["connectMaxConcurrent"] = json!(connect.max_in_flight);
                 value["sent"] = json!(
                     i.sent_messages
                         .iter()

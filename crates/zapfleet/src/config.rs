@@ -247,7 +247,7 @@ impl Config {
                 .or(from_file.public_url)
                 .map(|u| u.trim_end_matches('/').to_owned()),
             secret_key: env("ZAPFLEET_SECRET_KEY").or(from_file.secret_key),
-            tuning: Tuning::from_env(&env)?,
+            tuning: Tuning::default(),
             allow_private_webhooks: env("ZAPFLEET_ALLOW_PRIVATE_WEBHOOKS")
                 .is_some_and(|v| v == "true" || v == "1"),
         })

@@ -135,32 +135,6 @@ impl Metrics {
     }
 }
 
-/// This node's work counters, labelled with its id (new at each start, so
-/// a restart starts new series rather than resetting old ones).
-pub fn render_node(node: &crate::services::nodes::ThisNode) -> String {
-    use std::sync::atomic::Ordering;
-    let work = &node.work;
-    let mut out = String::new();
-    out.push_str(
-        "# HELP zapfleet_node_work_total Work this node did since it started: polls, sends, deliveries, leases taken over.\n",
-    );
-    out.push_str("# TYPE zapfleet_node_work_total counter\n");
-    for (kind, counter) in [
-        ("polls", &work.polls),
-        ("sends", &work.sends),
-        ("deliveries", &work.deliveries),
-        ("takeovers", &work.takeovers),
-    ] {
-        let _ = writeln!(
-            out,
-            "zapfleet_node_work_total{{node=\"{}\",kind=\"{kind}\"}} {}",
-            escape(node.id.as_str()),
-            counter.load(Ordering::Relaxed)
-        );
-    }
-    out
-}
-
 fn escape(label: &str) -> String {
     label
         .replace('\\', "\\\\")

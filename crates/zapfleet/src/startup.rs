@@ -8,7 +8,6 @@ use crate::events::EventHub;
 use crate::metrics::Metrics;
 use crate::sandbox_token;
 use crate::services::connection::reconcile;
-use crate::services::nodes::{self, ThisNode};
 use crate::services::platform::{Platform, PretendPhone};
 use crate::services::{secret_key, upgrade};
 use crate::state::{AppState, WebConfig};
@@ -83,7 +82,6 @@ impl Application {
             format!("http://{}", SocketAddr::new(host, addr.port()))
         });
         let mut platform = platform(config, store, provider)?;
-        platform.node = Arc::new(ThisNode::new(addr.to_string(), clock.now()));
         platform.clock = clock;
         secret_key::verify(&platform).await?;
         upgrade::seal_plain_secrets(&platform)
@@ -153,27 +151,12 @@ impl Application {
         let events = platform.events.clone();
         let (stop, stopped) = watch::channel(false);
         let stop = Arc::new(stop);
-        let leaving = platform.clone();
         let boot = tokio::spawn(async move {
-            // Registered before anything is claimed: other nodes see it live.
-            match nodes::register(&platform).await {
-                Ok(earlier) => tracing::info!(
-                    node = %platform.node.id,
-                    earlier_runs = earlier,
-                    "node registered"
-                ),
-                Err(error) => tracing::warn!(%error, "cannot register this node"),
-            }
-            let mut handles = vec![workers::spawn_heartbeat(&platform, &stopped)];
-            match platform
-                .store
-                .end_send_leases(nodes::dead_before(&platform))
-                .await
-            {
+            match platform.store.end_send_leases().await {
                 Ok(0) => {}
                 Ok(count) => tracing::warn!(
                     count,
-                    "sends interrupted by a stopped node are checked at the provider"
+                    "sends interrupted by the last stop are checked at the provider"
                 ),
                 Err(error) => tracing::warn!(%error, "cannot look for interrupted sends"),
             }
@@ -182,9 +165,10 @@ impl Application {
                 Err(error) => tracing::warn!(%error, "reconciliation failed; polls will converge"),
             }
             if platform.tuning.background_workers {
-                handles.extend(workers::spawn_all(&platform, &stopped));
+                workers::spawn_all(&platform, &stopped)
+            } else {
+                Vec::new()
             }
-            handles
         });
         let app = crate::routes::router(self.state);
         // When the signal comes: end the live streams (they never end by
@@ -219,10 +203,6 @@ impl Application {
             for handle in handles {
                 let _ = handle.await;
             }
-        }
-        // Its workers have stopped: nothing it held is in flight.
-        if let Err(error) = nodes::leave(&leaving).await {
-            tracing::warn!(%error, "cannot remove this node from the node table");
         }
         drop(self.sandbox);
         store.close().await;
@@ -296,10 +276,6 @@ pub fn platform(
         phone: None,
         backups: config.backups.clone(),
         tokens: Arc::default(),
-        node: Arc::new(ThisNode::new(
-            config.listen.clone(),
-            crate::domain::Timestamp::now(),
-        )),
     })
 }
 

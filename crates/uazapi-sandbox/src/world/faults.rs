@@ -9,11 +9,6 @@ use serde::{Deserialize, Serialize};
 pub struct Faults {
     /// Delay before answering any uazapi call.
     pub latency_ms: u64,
-    /// Further delay of sends only (`/send/text`, `/send/media`), before
-    /// the message is taken: a provider slow to send but quick to answer
-    /// lookups, so a send is still in flight while `/message/find` says
-    /// it is not there.
-    pub send_latency_ms: u64,
     /// Share of uazapi calls (0 to 1) answered with `error_status` instead.
     pub error_rate: f64,
     /// The next this-many uazapi calls are answered with `error_status`

@@ -5,7 +5,6 @@
 //! This file holds [`World`] itself, its lookups and the clock tick; each concern
 //! of the state machine lives in its own file below.
 
-mod calls;
 mod connection;
 mod faults;
 mod ids;
@@ -14,7 +13,6 @@ mod messages;
 mod notices;
 mod stamps;
 
-pub use calls::{CallCount, Counted};
 pub use connection::{PAIRCODE_TIMEOUT_MS, QR_ROTATION_MS, QR_TIMEOUT_MS};
 pub use faults::Faults;
 pub use ids::random_u64;
@@ -54,8 +52,6 @@ pub struct World {
     /// Injected faults.
     pub faults: Faults,
     acks: Vec<PendingAck>,
-    /// Status and connect calls per instance token (see `calls`).
-    calls: HashMap<String, (CallCount, CallCount)>,
 }
 
 impl World {

@@ -63,10 +63,6 @@ typed_id!(
     /// Identifies a forward-webhook delivery (`X-Zapfleet-Delivery`).
     DeliveryId
 );
-typed_id!(
-    /// Identifies one run of `zapfleet serve` (a node): new at every start.
-    NodeId
-);
 
 #[cfg(test)]
 mod tests {

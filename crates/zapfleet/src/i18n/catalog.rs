@@ -491,17 +491,4 @@ catalog! {
     Yes => "sim", "yes";
     No => "não", "no";
     ConnectedNumberDiffers => "Diferente do número configurado", "Differs from the configured number";
-
-    // Nodes (issue 13)
-    NodesTitle => "Nós do servidor", "Server nodes";
-    NodesHint => "Processos do zapfleet ligados a este banco de dados. Um nó sem sinal de vida recente é dado como parado, e os outros assumem o trabalho dele.", "zapfleet processes running on this database. A node with no recent heartbeat is taken as stopped, and the others take its work over.";
-    ColumnNode => "Nó", "Node";
-    ColumnHost => "Máquina", "Host";
-    ColumnAddress => "Endereço", "Address";
-    ColumnVersion => "Versão", "Version";
-    ColumnStarted => "Iniciado em", "Started";
-    ColumnHeartbeat => "Último sinal de vida", "Last heartbeat";
-    NodeLive => "ativo", "live";
-    NodeDead => "parado", "dead";
-    NodeThis => "este", "this one";
 }

@@ -265,8 +265,7 @@ pub async fn reconnect_attempt(
 }
 
 /// Brings our view in line with the provider's after a start: one `/instance/all`
-/// for everything, then a poll of every instance to fill in QR codes and names
-/// (unless other nodes are live: their polls never stopped).
+/// for everything, then a poll of every instance to fill in QR codes and names.
 pub async fn reconcile(platform: &Platform) -> Result<usize, AppError> {
     let now = platform.now();
     let links = platform.store.provisioned_links().await?;
@@ -310,11 +309,7 @@ pub async fn reconcile(platform: &Platform) -> Result<usize, AppError> {
             tracing::warn!(%error, "cannot list instances at the provider; polls will converge")
         }
     }
-    // With other nodes live, polls went on all along (and some run now):
-    // making every poll due at once would have two nodes poll those at once.
-    if !super::nodes::others_live(platform).await? {
-        platform.store.poll_everything_now(now).await?;
-    }
+    platform.store.poll_everything_now(now).await?;
     Ok(applied)
 }
 

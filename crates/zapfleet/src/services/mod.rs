@@ -12,7 +12,6 @@ pub mod forwarding;
 pub mod instances;
 pub mod message_retry;
 pub mod messages;
-pub mod nodes;
 pub mod platform;
 pub mod profile;
 pub mod provider_lost;

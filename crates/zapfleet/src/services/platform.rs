@@ -6,7 +6,6 @@ use crate::crypto::SecretBox;
 use crate::domain::Timestamp;
 use crate::events::EventHub;
 use crate::store::{Retention, Store};
-use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
 use uazapi::Provider;
@@ -30,14 +29,6 @@ pub struct Tuning {
     pub retention_every: Duration,
     /// Run the background workers (tests that step them by hand turn this off).
     pub background_workers: bool,
-    /// How often this node beats its heartbeat (`ZAPFLEET_NODE_HEARTBEAT_MS`).
-    pub node_heartbeat: Duration,
-    /// A node whose heartbeat is older than this is dead, and its claims are
-    /// taken over (`ZAPFLEET_NODE_DEAD_AFTER_MS`).
-    pub node_dead_after: Duration,
-    /// How long a claimed poll, reconnect or owed deletion is held before
-    /// another node may take it: longer than one provider call may take.
-    pub claim_lease: Duration,
 }
 
 impl Default for Tuning {
@@ -51,49 +42,7 @@ impl Default for Tuning {
             forward_retry_base: Duration::from_secs(1),
             retention_every: Duration::from_secs(3600),
             background_workers: true,
-            node_heartbeat: Duration::from_secs(3),
-            node_dead_after: Duration::from_secs(15),
-            claim_lease: Duration::from_secs(20),
         }
-    }
-}
-
-impl Tuning {
-    /// The worker timings, with the few the environment may change: the node
-    /// heartbeat and its timeout (see docs/scaling.md), and one poll interval for
-    /// every state (tests and demos make it short).
-    pub fn from_env(env: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
-        let millis = |key: &str| -> anyhow::Result<Option<std::time::Duration>> {
-            env(key)
-                .map(|v| {
-                    v.trim()
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|ms| *ms > 0)
-                        .map(std::time::Duration::from_millis)
-                        .with_context(|| {
-                            format!("{key} must be a number of milliseconds, got {v:?}")
-                        })
-                })
-                .transpose()
-        };
-        let mut tuning = Self::default();
-        if let Some(every) = millis("ZAPFLEET_NODE_HEARTBEAT_MS")? {
-            tuning.node_heartbeat = every;
-        }
-        if let Some(after) = millis("ZAPFLEET_NODE_DEAD_AFTER_MS")? {
-            tuning.node_dead_after = after;
-        }
-        anyhow::ensure!(
-            tuning.node_dead_after > tuning.node_heartbeat * 2,
-            "ZAPFLEET_NODE_DEAD_AFTER_MS must be more than twice ZAPFLEET_NODE_HEARTBEAT_MS"
-        );
-        if let Some(every) = millis("ZAPFLEET_POLL_INTERVAL_MS")? {
-            tuning.poll_connecting = every;
-            tuning.poll_connected = every;
-            tuning.poll_disconnected = every;
-        }
-        Ok(tuning)
     }
 }
 
@@ -137,8 +86,6 @@ pub struct Platform {
     pub backups: Option<super::backup::Schedule>,
     /// API tokens checked in the last seconds (see [`super::tokens::authenticate`]).
     pub tokens: Arc<super::token_cache::TokenCache>,
-    /// This node among those sharing the database.
-    pub node: Arc<super::nodes::ThisNode>,
 }
 
 impl Platform {
@@ -164,11 +111,6 @@ impl Platform {
         self.store.ping().await?;
         self.store.write_probe(self.now()).await
     }
-}
-
-/// How long a claim of due work holds, in milliseconds (see [`Tuning::claim_lease`]).
-pub fn claim_lease_ms(platform: &Platform) -> i64 {
-    i64::try_from(platform.tuning.claim_lease.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// A number in [0, 1) from the OS generator, for jitter.

@@ -36,8 +36,7 @@ impl Store {
         Ok(())
     }
 
-    /// Owed deletions whose retry time has come (a look only: the
-    /// provisioner claims them with [`Store::claim_provider_deletions`]).
+    /// Owed deletions whose retry time has come.
     pub async fn due_provider_deletions(
         &self,
         now: Timestamp,
@@ -50,31 +49,6 @@ impl Store {
             )
             .bind(now)
             .bind(limit),
-        )
-        .await
-    }
-
-    /// Claims up to `limit` owed deletions whose retry time has come: their
-    /// next attempt moves to `until`, so no other node tries them meanwhile
-    /// (the attempt then sets the real retry time, or removes them).
-    pub async fn claim_provider_deletions(
-        &self,
-        now: Timestamp,
-        until: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<OwedDeletion>, StoreError> {
-        self.fetch_all(
-            Sql::new(format!(
-                r#"UPDATE provider_deletion SET "nextAttemptAt" = $3
-                   WHERE id IN (SELECT s.id FROM provider_deletion s WHERE s."nextAttemptAt" <= $1
-                     ORDER BY s."nextAttemptAt", s.id LIMIT $2 {})
-                   AND "nextAttemptAt" <= $1
-                   RETURNING id, "providerToken", attempts"#,
-                self.skip_locked()
-            ))
-            .bind(now)
-            .bind(limit)
-            .bind(until),
         )
         .await
     }

@@ -5,7 +5,7 @@
 use super::sql::Sql;
 use super::{Store, StoreError, Unique};
 use crate::domain::{
-    Direction, InstanceId, Media, MessageId, MessageKind, MessageStatus, NodeId, Timestamp, UserId,
+    Direction, InstanceId, Media, MessageId, MessageKind, MessageStatus, Timestamp, UserId,
 };
 
 /// A stored message.
@@ -53,8 +53,6 @@ pub struct MessageRecord {
     /// incoming message), kept for diagnosis only: never used for our dates
     /// or counters (its clock may be off by days).
     pub provider_at: Option<Timestamp>,
-    /// The node holding the send's lease (while `sending`).
-    pub send_node: Option<NodeId>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -81,7 +79,6 @@ pub(super) struct MessageRow {
     delivered_at: Option<Timestamp>,
     read_at: Option<Timestamp>,
     provider_at: Option<Timestamp>,
-    send_node: Option<NodeId>,
 }
 
 impl From<MessageRow> for MessageRecord {
@@ -112,7 +109,6 @@ impl From<MessageRow> for MessageRecord {
             delivered_at: row.delivered_at,
             read_at: row.read_at,
             provider_at: row.provider_at,
-            send_node: row.send_node,
         }
     }
 }
@@ -121,7 +117,7 @@ impl From<MessageRow> for MessageRecord {
 pub(super) const SELECT: &str = r#"SELECT m.id, m."instanceId", m.direction, m.peer, m.kind, m.body, m."mediaUrl",
     (SELECT f.bytes FROM message_media f WHERE f."messageId" = m.id) AS "uploadBytes", m."fileName", m.status,
     m."providerMessageId", m."idempotencyKey", m.attempts, m."nextAttemptAt", m."expiresAt", m.error, m."createdAt",
-    m."sentAt", m."deliveredAt", m."readAt", m."providerAt", m."sendNode"
+    m."sentAt", m."deliveredAt", m."readAt", m."providerAt"
     FROM message m"#;
 
 /// The file of a message to queue.

@@ -16,7 +16,6 @@ mod listing;
 mod message_retry;
 mod messages;
 mod name_keys;
-mod nodes;
 mod outbox;
 mod profile;
 mod provider_lost;
@@ -46,7 +45,6 @@ pub use links::ProviderLink;
 pub use listing::{InstancePage, InstanceQuery, Pagination};
 pub use message_retry::Retried;
 pub use messages::{MessageFilter, MessageRecord, NewMedia, NewMessage};
-pub use nodes::NodeRecord;
 pub use receipt_checks::ReceiptCheck;
 pub use restore::{Restore, RestoredInstance};
 pub use retention::{Purged, Retention};
@@ -224,14 +222,6 @@ impl Store {
             Backend::Sqlite => sqlite,
             Backend::Postgres => postgres,
         }
-    }
-
-    /// Row locks a claiming subquery skips on PostgreSQL (`SELECT … FOR
-    /// UPDATE SKIP LOCKED` of its first table, aliased `s`), so nodes claiming
-    /// at once take different rows instead of queueing; nothing on SQLite,
-    /// where one writer at a time makes the claim atomic anyway.
-    fn skip_locked(&self) -> &'static str {
-        self.dialect("", "FOR UPDATE OF s SKIP LOCKED")
     }
 
     fn executor(&self) -> Either<&SqlitePool, &PgPool> {

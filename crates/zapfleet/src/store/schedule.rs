@@ -7,8 +7,7 @@ use super::{Store, StoreError};
 use crate::domain::{InstanceId, InstanceStatus, Timestamp};
 
 impl Store {
-    /// Provisioned instances whose next poll is due, soonest first (a look
-    /// only: the poller claims them with [`Store::claim_due_polls`]). A disabled
+    /// Provisioned instances whose next poll is due, soonest first. A disabled
     /// account's instances are left alone (not polled) until it is re-enabled.
     pub async fn due_polls(
         &self,
@@ -30,68 +29,6 @@ impl Store {
             )
             .await?;
         Ok(rows.into_iter().map(|(id,)| id).collect())
-    }
-
-    /// Claims up to `limit` due polls (see [`Store::due_polls`]) for one
-    /// node: their next poll moves to `until`, so no other node sees them due
-    /// while this one asks the provider; the poll then sets the real next
-    /// time. A node killed mid-poll leaves them due again at `until`.
-    pub async fn claim_due_polls(
-        &self,
-        now: Timestamp,
-        until: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<InstanceId>, StoreError> {
-        let rows: Vec<(InstanceId,)> = self
-            .fetch_all(
-                Sql::new(format!(
-                    r#"UPDATE instance_schedule SET "nextPollAt" = $4
-                       WHERE "instanceId" IN (SELECT s."instanceId" FROM instance_schedule s
-                         JOIN whatsapp_instance i ON i.id = s."instanceId"
-                         JOIN "user" u ON u.id = i."userId"
-                         WHERE s."nextPollAt" <= $1 AND u.disabled = $2
-                         ORDER BY s."nextPollAt", s."instanceId" LIMIT $3 {})
-                       AND "nextPollAt" <= $1
-                       RETURNING "instanceId""#,
-                    self.skip_locked()
-                ))
-                .bind(now)
-                .bind(false)
-                .bind(limit)
-                .bind(until),
-            )
-            .await?;
-        Ok(rows.into_iter().map(|(id,)| id).collect())
-    }
-
-    /// Claims up to `limit` due reconnects (see [`Store::due_reconnects`]),
-    /// with their attempt numbers, the way [`Store::claim_due_polls`] does.
-    pub async fn claim_due_reconnects(
-        &self,
-        now: Timestamp,
-        until: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<(InstanceId, i64)>, StoreError> {
-        self.fetch_all(
-            Sql::new(format!(
-                r#"UPDATE instance_schedule SET "nextReconnectAt" = $5
-                   WHERE "instanceId" IN (SELECT s."instanceId" FROM instance_schedule s
-                     JOIN whatsapp_instance i ON i.id = s."instanceId"
-                     JOIN "user" u ON u.id = i."userId"
-                     WHERE s."nextReconnectAt" <= $1 AND i.status = $2 AND i."loggedOut" = $3
-                       AND u.disabled = $3 AND i."providerLostAt" IS NULL
-                     ORDER BY s."nextReconnectAt", s."instanceId" LIMIT $4 {})
-                   AND "nextReconnectAt" <= $1
-                   RETURNING "instanceId", "reconnectAttempts""#,
-                self.skip_locked()
-            ))
-            .bind(now)
-            .bind(InstanceStatus::Disconnected)
-            .bind(false)
-            .bind(limit)
-            .bind(until),
-        )
-        .await
     }
 
     /// When to poll an instance next (provisioned instances only).

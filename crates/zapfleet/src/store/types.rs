@@ -7,7 +7,7 @@ use super::sql::Arg;
 use crate::domain::{
     AuditAction, Day, DeliveryId, DeliveryStatus, Direction, Email, EventKind, InstanceId,
     InstanceKey, InstanceName, InstanceStatus, LoginMethod, MessageId, MessageKind, MessageStatus,
-    NodeId, Phone, ProvisionState, Receipt, StatusSource, Timestamp, TokenId, UserId,
+    Phone, ProvisionState, Receipt, StatusSource, Timestamp, TokenId, UserId,
 };
 use sqlx::error::BoxDynError;
 use sqlx::postgres::{PgTypeInfo, PgValueRef, Postgres};
@@ -49,7 +49,6 @@ text_column! {
     TokenId => |s| TokenId::from_raw(s),
     MessageId => |s| MessageId::from_raw(s),
     DeliveryId => |s| DeliveryId::from_raw(s),
-    NodeId => |s| NodeId::from_raw(s),
     Email => |s| Email::from_stored(s),
     InstanceName => |s| InstanceName::from_stored(s),
     InstanceKey => |s| InstanceKey::from_stored(s),
@@ -84,7 +83,6 @@ text_arg! {
     &TokenId => |v| v.as_str().to_owned(),
     &MessageId => |v| v.as_str().to_owned(),
     &DeliveryId => |v| v.as_str().to_owned(),
-    &NodeId => |v| v.as_str().to_owned(),
     &Email => |v| v.as_str().to_owned(),
     InstanceStatus => |v| v.as_str().to_owned(),
     ProvisionState => |v| v.as_str().to_owned(),

@@ -3,11 +3,11 @@
 use super::format::When;
 use super::session::SignedIn;
 use super::{PageCtx, message_page, render};
-use crate::domain::{NodeLiveness, TokenId, UserId};
+use crate::domain::{TokenId, UserId};
 use crate::error::AppError;
 use crate::i18n::Msg;
 use crate::routes::Routes;
-use crate::services::{accounts, nodes, tokens, user_deletion};
+use crate::services::{accounts, tokens, user_deletion};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -146,25 +146,12 @@ struct UserLine {
     me: bool,
 }
 
-/// A node line for the admin page.
-struct NodeLine {
-    id: String,
-    host: String,
-    address: String,
-    version: String,
-    started: When,
-    heartbeat: When,
-    live: bool,
-    this: bool,
-}
-
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
     page: PageCtx,
     users: Vec<UserLine>,
     signups_open: bool,
-    nodes: Vec<NodeLine>,
 }
 
 fn forbidden(state: &AppState, signed: &SignedIn) -> Response {
@@ -193,26 +180,10 @@ async fn admin_page(State(state): State<AppState>, signed: SignedIn) -> Result<R
         })
         .collect();
     let signups_open = accounts::signups_open(&state.platform).await?;
-    let (zone, l) = (&signed.user.time_zone, signed.visitor.locale);
-    let nodes = nodes::overview(&state.platform)
-        .await?
-        .into_iter()
-        .map(|n| NodeLine {
-            id: n.id.to_string(),
-            host: n.host,
-            address: n.address,
-            version: n.version,
-            started: When::of(n.started_at, zone, l),
-            heartbeat: When::of(n.heartbeat_at, zone, l),
-            live: n.liveness == NodeLiveness::Live,
-            this: n.this,
-        })
-        .collect();
     Ok(render(&AdminPage {
         page: PageCtx::new(&signed.visitor, &state),
         users,
         signups_open,
-        nodes,
     }))
 }
 

@@ -10,7 +10,6 @@ pub mod receipts;
 pub mod reconnector;
 pub mod retention;
 
-use crate::services::nodes::WorkCounters;
 use crate::services::platform::Platform;
 use std::future::Future;
 use tokio::sync::watch;
@@ -47,51 +46,6 @@ pub async fn run_until_stopped<F, Fut>(
     tracing::debug!(worker = name, "stopped");
 }
 
-/// Beats this node's heartbeat until `shutdown` (every serving node, with or
-/// without the other workers).
-pub fn spawn_heartbeat(
-    platform: &Platform,
-    shutdown: &watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(run_until_stopped(
-        "heartbeat",
-        platform.clone(),
-        platform.tuning.node_heartbeat,
-        shutdown.clone(),
-        |p| async move {
-            crate::services::nodes::beat(&p).await?;
-            Ok(1)
-        },
-    ))
-}
-
-/// Runs `step` if this node takes the named work lease (see
-/// [`Store::take_work_lease`](crate::store::Store::take_work_lease)) for
-/// `hold`, and gives the lease back after it when `release`; 0 if another
-/// node holds it.
-async fn by_one_node(
-    platform: &Platform,
-    name: &str,
-    hold: std::time::Duration,
-    release: bool,
-    step: impl Future<Output = anyhow::Result<usize>>,
-) -> anyhow::Result<usize> {
-    let now = platform.now();
-    let until = now.plus_millis(i64::try_from(hold.as_millis()).unwrap_or(i64::MAX));
-    let me = &platform.node.id;
-    if !platform.store.take_work_lease(name, me, now, until).await? {
-        return Ok(0);
-    }
-    let done = step.await;
-    if release {
-        platform.store.end_work_lease(name, me).await?;
-    }
-    done
-}
-
-/// How long a node may take writing a scheduled backup before another may.
-const BACKUP_HOLD: std::time::Duration = std::time::Duration::from_secs(3_600);
-
 /// How often scheduled backups check whether one is due.
 const BACKUP_CHECK: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -107,18 +61,7 @@ pub fn spawn_all(
             platform.clone(),
             platform.tuning.retention_every,
             shutdown.clone(),
-            |p| async move {
-                // One node purges per period (the others would find nothing).
-                let hold = p.tuning.retention_every.mul_f64(0.9);
-                by_one_node(
-                    &p,
-                    "retention",
-                    hold,
-                    false,
-                    retention::try_execute_task(&p),
-                )
-                .await
-            },
+            |p| async move { retention::try_execute_task(&p).await },
         )),
         tokio::spawn(run_until_stopped(
             "provisioner",
@@ -153,11 +96,7 @@ pub fn spawn_all(
             platform.clone(),
             tick,
             shutdown.clone(),
-            |p| async move {
-                let delivered = forwarder::try_execute_task(&p).await?;
-                WorkCounters::add(&p.node.work.deliveries, delivered);
-                Ok(delivered)
-            },
+            |p| async move { forwarder::try_execute_task(&p).await },
         )),
         tokio::spawn(forwarder::run_fan_out(platform.clone(), shutdown.clone())),
         tokio::spawn(run_until_stopped(
@@ -165,30 +104,14 @@ pub fn spawn_all(
             platform.clone(),
             receipts::EVERY,
             shutdown.clone(),
-            |p| async move {
-                // One node checks receipts per period: two would look up the
-                // same messages.
-                let hold = receipts::EVERY.mul_f64(0.9);
-                by_one_node(&p, "receipts", hold, false, receipts::try_execute_task(&p)).await
-            },
+            |p| async move { receipts::try_execute_task(&p).await },
         )),
         tokio::spawn(run_until_stopped(
             "backups",
             platform.clone(),
             BACKUP_CHECK,
             shutdown.clone(),
-            |p| async move {
-                // One node writes a due backup; the folder (shared between
-                // nodes) then says when the next is due.
-                by_one_node(
-                    &p,
-                    "backup",
-                    BACKUP_HOLD,
-                    true,
-                    backups::try_execute_task(&p),
-                )
-                .await
-            },
+            |p| async move { backups::try_execute_task(&p).await },
         )),
     ]
 }

@@ -11,7 +11,6 @@ use crate::domain::connection::reconnect_delay_ms;
 use crate::domain::{InstanceId, InstanceStatus, Media, MessageId, MessageKind, Timestamp};
 use crate::services::credentials::provider_token;
 use crate::services::messages::{pacing_ms, publish};
-use crate::services::nodes::{self, WorkCounters};
 use crate::services::platform::{Platform, jitter};
 use crate::services::provider_lost;
 use crate::store::MessageRecord;
@@ -46,54 +45,19 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
             announce(platform, &id).await?;
         }
     }
-    let me = &platform.node.id;
-    let dead_before = nodes::dead_before(platform);
-    for message in platform
-        .store
-        .sends_in_doubt(me, now, dead_before, 100)
-        .await?
-    {
-        // Taken first, so two nodes never settle (and resend) one message.
-        if !platform
-            .store
-            .take_send_in_doubt(&message.id, me, now, dead_before, now.plus_millis(LEASE_MS))
-            .await?
-        {
-            continue;
-        }
-        if message
-            .send_node
-            .as_ref()
-            .is_some_and(|holder| holder != me)
-        {
-            WorkCounters::add(&platform.node.work.takeovers, 1);
-            tracing::info!(message = %message.id, "took over a send of a stopped node");
-        }
+    for message in platform.store.sends_in_doubt(now, 100).await? {
         settle_doubt(platform, &message).await?;
     }
     let mut running = JoinSet::new();
     let mut sent = 0;
-    let turns = platform
-        .store
-        .claim_send_turns(me, now, dead_before, now.plus_millis(LEASE_MS), 100)
-        .await?;
-    for instance in turns {
+    for instance in platform.store.outbox_instances(now, 100).await? {
         while running.len() >= CONCURRENCY {
             if let Some(done) = running.join_next().await {
                 sent += count_sends(done);
             }
         }
         let platform = platform.clone();
-        running.spawn(async move {
-            let sent = send_for(&platform, &instance).await;
-            let ended = platform
-                .store
-                .end_send_turn(&instance, &platform.node.id)
-                .await;
-            let sent = sent?;
-            ended?;
-            Ok(sent)
-        });
+        running.spawn(async move { send_for(&platform, &instance).await });
     }
     while let Some(done) = running.join_next().await {
         sent += count_sends(done);
@@ -148,18 +112,10 @@ async fn send_for(platform: &Platform, instance_id: &InstanceId) -> anyhow::Resu
         let Some(message) = platform.store.next_queued(instance_id).await? else {
             break;
         };
-        let me = &platform.node.id;
-        let lease = now.plus_millis(LEASE_MS);
-        // The turn is kept for each message: a turn lost (this node was
-        // too slow, or taken for dead) is another node's to continue.
         if message.next_attempt_at > now
             || !platform
                 .store
-                .renew_send_turn(instance_id, me, lease)
-                .await?
-            || !platform
-                .store
-                .claim_message(&message.id, me, lease, now)
+                .claim_message(&message.id, now.plus_millis(LEASE_MS), now)
                 .await?
         {
             break;
@@ -200,7 +156,6 @@ async fn record_sent(
         .mark_sent(&message.id, provider_id, platform.now(), provider_at)
         .await?
     {
-        WorkCounters::add(&platform.node.work.sends, 1);
         announce(platform, &message.id).await?;
     }
     Ok(())
@@ -272,7 +227,6 @@ async fn handle_failure(
     error: &ProviderError,
 ) -> anyhow::Result<()> {
     let now = platform.now();
-    let me = &platform.node.id;
     // Stored on the message and logged: one short line, whatever the provider said.
     let text = uazapi::one_line(&error.to_string(), uazapi::MAX_LINE_CHARS);
     tracing::warn!(message = %message.id, error = ?text, attempt = message.attempts + 1, "send failed");
@@ -297,7 +251,7 @@ async fn handle_failure(
         ProviderError::Unauthorized { .. } => {
             platform
                 .store
-                .requeue_message(&message.id, me, now.plus_millis(1_000), &text, now, false)
+                .requeue_message(&message.id, now.plus_millis(1_000), &text, now, false)
                 .await?;
         }
         // A rate limit may come from a gateway after the provider did the
@@ -310,13 +264,13 @@ async fn handle_failure(
             );
             platform
                 .store
-                .extend_lease(&message.id, me, now.plus_millis(wait), &text)
+                .extend_lease(&message.id, now.plus_millis(wait), &text)
                 .await?;
         }
         ProviderError::Timeout => {
             platform
                 .store
-                .extend_lease(&message.id, me, now.plus_millis(TIMEOUT_DOUBT_MS), &text)
+                .extend_lease(&message.id, now.plus_millis(TIMEOUT_DOUBT_MS), &text)
                 .await?;
         }
         ProviderError::Unavailable { .. } | ProviderError::UnexpectedResponse(_) => {
@@ -324,7 +278,6 @@ async fn handle_failure(
                 .store
                 .extend_lease(
                     &message.id,
-                    me,
                     now.plus_millis(backoff(message.attempts + 1)),
                     &text,
                 )
@@ -338,7 +291,6 @@ async fn handle_failure(
 /// again (or failed after too many attempts).
 async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::Result<()> {
     let now = platform.now();
-    let me = &platform.node.id;
     let Some(token) = provider_token(platform, &message.instance_id).await? else {
         return Ok(());
     };
@@ -367,7 +319,7 @@ async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::R
             let error = message.error.clone().unwrap_or_default();
             platform
                 .store
-                .requeue_message(&message.id, me, now, &error, now, true)
+                .requeue_message(&message.id, now, &error, now, true)
                 .await?;
         }
         Err(error) => {
@@ -375,7 +327,6 @@ async fn settle_doubt(platform: &Platform, message: &MessageRecord) -> anyhow::R
                 .store
                 .extend_lease(
                     &message.id,
-                    me,
                     now.plus_millis(backoff(message.attempts)),
                     &error.to_string(),
                 )

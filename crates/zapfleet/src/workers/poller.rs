@@ -4,8 +4,7 @@
 
 use crate::domain::{InstanceStatus, StatusSource};
 use crate::services::connection::refresh;
-use crate::services::nodes::WorkCounters;
-use crate::services::platform::{Platform, claim_lease_ms, jitter};
+use crate::services::platform::{Platform, jitter};
 use crate::services::provider_lost;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -21,17 +20,10 @@ fn interval(platform: &Platform, status: InstanceStatus) -> Duration {
     }
 }
 
-/// One pass over the due instances. They are claimed first (their next poll
-/// moves a lease ahead), so no other node polls them meanwhile; and a step
-/// waits for all its polls before the next one starts, so this node does not
-/// either.
+/// One pass over the due instances. A step waits for all its polls before the
+/// next step starts, so one instance is never polled twice at once.
 pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
-    let now = platform.now();
-    let due = platform
-        .store
-        .claim_due_polls(now, now.plus_millis(claim_lease_ms(platform)), BATCH)
-        .await?;
-    WorkCounters::add(&platform.node.work.polls, due.len());
+    let due = platform.store.due_polls(platform.now(), BATCH).await?;
     let count = due.len();
     let mut running = JoinSet::new();
     for id in due {

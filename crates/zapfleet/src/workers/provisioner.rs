@@ -3,7 +3,7 @@
 
 use crate::domain::connection::reconnect_delay_ms;
 use crate::services::credentials::{Sealed, open};
-use crate::services::platform::{Platform, claim_lease_ms, jitter};
+use crate::services::platform::{Platform, jitter};
 use crate::services::provisioning::provision;
 
 /// Instances (and deletions) handled per step.
@@ -19,13 +19,7 @@ pub async fn try_execute_task(platform: &Platform) -> anyhow::Result<usize> {
             done += 1;
         }
     }
-    // Claimed first: one node only asks the provider to delete each.
-    let until = now.plus_millis(claim_lease_ms(platform));
-    for owed in platform
-        .store
-        .claim_provider_deletions(now, until, BATCH)
-        .await?
-    {
+    for owed in platform.store.due_provider_deletions(now, BATCH).await? {
         // A token that does not open (another key) stays owed, and says why:
         // dropping it would leave the session running at the provider.
         let result = match open(platform, Sealed::ProviderToken, &owed.token_sealed) {

@@ -255,9 +255,6 @@ pub fn fast_tuning() -> Tuning {
         forward_retry_base: Duration::from_millis(5),
         retention_every: Duration::from_secs(3600),
         background_workers: true,
-        node_heartbeat: Duration::from_millis(200),
-        node_dead_after: Duration::from_secs(15),
-        claim_lease: Duration::from_secs(20),
     }
 }
 

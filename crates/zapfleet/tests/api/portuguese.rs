@@ -104,7 +104,7 @@ async fn portuguese_pages_show_no_raw_values(app: TestApp) {
     for (n, id) in queued.iter().enumerate().skip(1) {
         assert!(
             store
-                .claim_message(id, &app.platform.node.id, now.plus_millis(60_000), now)
+                .claim_message(id, now.plus_millis(60_000), now)
                 .await
                 .unwrap()
         );

@@ -43,12 +43,7 @@ async fn receipts_racing_their_send_are_applied_once_and_never_lost(app: TestApp
         let (message, _) = store.enqueue_message(new, now).await.unwrap();
         assert!(
             store
-                .claim_message(
-                    &message.id,
-                    &app.platform.node.id,
-                    now.plus_millis(60_000),
-                    now
-                )
+                .claim_message(&message.id, now.plus_millis(60_000), now)
                 .await
                 .unwrap()
         );

@@ -10,10 +10,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// The sandbox process's admin token (its uazapi admin API and its controls).
-pub(crate) const SANDBOX_ADMIN: &str = "adm";
+const SANDBOX_ADMIN: &str = "adm";
 
 /// A child process killed (SIGKILL) when dropped.
-pub(crate) struct Proc(pub(crate) Child);
+struct Proc(Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -24,7 +24,7 @@ impl Drop for Proc {
 
 /// Starts `zapfleet` with `args` and `env`, and returns it with the first stderr
 /// line containing `marker` (its announced address).
-pub(crate) fn start(args: &[&str], env: &[(&str, String)], marker: &str) -> (Proc, String) {
+fn start(args: &[&str], env: &[(&str, String)], marker: &str) -> (Proc, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zapfleet"));
     command
         .args(args)
@@ -49,7 +49,7 @@ pub(crate) fn start(args: &[&str], env: &[(&str, String)], marker: &str) -> (Pro
     (Proc(child), line)
 }
 
-pub(crate) fn free_port() -> u16 {
+fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -57,7 +57,7 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-pub(crate) async fn wait_until_ready(client: &reqwest::Client, base: &str) {
+async fn wait_until_ready(client: &reqwest::Client, base: &str) {
     eventually(Duration::from_secs(30), "server ready", || async {
         client
             .get(format!("{base}/readyz"))

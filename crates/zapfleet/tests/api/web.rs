@@ -212,7 +212,7 @@ async fn admins_disable_users_and_close_sign_ups_and_nobody_else_can(app: TestAp
 
     let page = admin.page("/admin").await;
     assert_eq!(
-        page.texts("[data-testid=users] tbody tr td:first-child"),
+        page.texts("tbody tr td:first-child"),
         ["chefe@loja.com.br", "equipe@loja.com.br"]
     );
     let disable = page.attr("form[action^='/admin/users/']", "action");
