@@ -2,7 +2,7 @@
 
 use super::auth::AuthUser;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::domain::{Instance, InstanceId, InstanceStatus, Phone, ProvisionState};
+use crate::domain::{Instance, InstanceId, InstanceStatus, ProvisionState};
 use crate::error::{AppError, ErrorBody};
 use crate::services::instances::{self, CreateInstance, ListInstances, UpdateInstance};
 use crate::services::settings::SettingsView;
@@ -92,12 +92,7 @@ pub enum ProvisioningState {
 
 impl From<Instance> for InstanceBody {
     fn from(i: Instance) -> Self {
-        let connected_phone_differs = match (&i.phone, &i.connected_phone) {
-            (Some(configured), Some(connected)) => {
-                !configured.same_line(&Phone::from_stored(connected.as_str()))
-            }
-            _ => false,
-        };
+        let connected_phone_differs = i.connected_phone_differs();
         Self {
             id: i.id.to_string(),
             name: i.name.to_string(),

@@ -48,6 +48,17 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// Whether the number logged in is another line than the configured one
+    /// (`false` while either is unknown).
+    pub fn connected_phone_differs(&self) -> bool {
+        match (&self.phone, &self.connected_phone) {
+            (Some(configured), Some(connected)) => {
+                !configured.same_line(&super::Phone::from_stored(connected.as_str()))
+            }
+            _ => false,
+        }
+    }
+
     /// What the state machine needs to know of it.
     pub fn current(&self) -> super::transition::Current<'_> {
         super::transition::Current {

@@ -157,12 +157,10 @@ pub(super) async fn render_page(
         page,
         profile_name: instance.profile_name.clone().unwrap_or_default(),
         connected_phone: instance.connected_phone.as_deref().map(|digits| {
-            let connected = Phone::from_stored(digits);
-            let differs = instance
-                .phone
-                .as_ref()
-                .is_some_and(|configured| !configured.same_line(&connected));
-            (connected.international(), differs)
+            (
+                Phone::from_stored(digits).international(),
+                instance.connected_phone_differs(),
+            )
         }),
         provision_error: instance
             .provision_error
