@@ -8,14 +8,14 @@
 //! The SQLite file lives on a small tmpfs the test mounts, so it needs root
 //! (CI runs as root); elsewhere it is skipped loudly (`CI=true` fails instead).
 
-use crate::helpers::{Options, TestApp, TestDatabase, eventually, spawn_app_on_with};
+use crate::helpers::{
+    Options, TestApp, TestDatabase, assert_sqlite_intact, eventually, spawn_app_on_with,
+};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use sqlx::{ConnectOptions, Row};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::str::FromStr;
 use std::time::Duration;
 
 /// A tmpfs mounted for the test, unmounted when dropped.
@@ -155,17 +155,7 @@ async fn a_full_disk_answers_503_and_writes_work_again_once_space_returns() {
         "the provider has what we think we sent"
     );
 
-    let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&url)
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let check = sqlx::query("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(check.get::<String, _>(0), "ok");
-    drop(conn);
+    assert_sqlite_intact(&url).await;
     drop(app);
     drop(disk);
 }

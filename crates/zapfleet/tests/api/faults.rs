@@ -12,12 +12,10 @@
 //! `provider_lost`, `receipt_reconciliation`, `reliability` (lost webhooks,
 //! 429 after the work, SIGTERM with open streams).
 
-use crate::helpers::{TestApp, TestUser, eventually};
+use crate::helpers::{TestApp, TestUser, assert_sqlite_intact, eventually};
 use crate::on_both_backends;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sqlx::{ConnectOptions, Row};
-use std::str::FromStr;
 use std::time::Duration;
 
 on_both_backends!(provider_chaos_sends_every_message_exactly_once_and_converges);
@@ -169,16 +167,5 @@ async fn provider_chaos_sends_every_message_exactly_once_and_converges(app: Test
         .await;
     }
 
-    if app.database_url.starts_with("sqlite:") {
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::from_str(&app.database_url)
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let check = sqlx::query("PRAGMA integrity_check")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-        assert_eq!(check.get::<String, _>(0), "ok");
-    }
+    assert_sqlite_intact(&app.database_url).await;
 }

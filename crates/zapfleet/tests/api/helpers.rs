@@ -146,6 +146,25 @@ fn lowercase_id() -> String {
     )
 }
 
+/// Asserts SQLite's `PRAGMA integrity_check` is clean for an `sqlite:` URL
+/// (other databases are left alone): the fault tests end with it.
+pub async fn assert_sqlite_intact(url: &str) {
+    use sqlx::{ConnectOptions, Row};
+    if !url.starts_with("sqlite:") {
+        return;
+    }
+    let mut conn = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let check = sqlx::query("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(check.get::<String, _>(0), "ok");
+}
+
 /// A fresh, empty database of the given kind; `None` when PostgreSQL is skipped.
 pub async fn fresh_database(backend: Backend) -> Option<TestDatabase> {
     match backend {

@@ -85,23 +85,9 @@ struct Deployment {
 impl Deployment {
     /// SQLite's `integrity_check` on the deployment's file (no server running).
     async fn integrity_check(&self) {
-        use sqlx::{ConnectOptions, Row};
-        let Some((_, url)) = self.env.iter().find(|(key, _)| *key == "DATABASE_URL") else {
-            return;
-        };
-        if !url.starts_with("sqlite:") {
-            return;
+        if let Some((_, url)) = self.env.iter().find(|(key, _)| *key == "DATABASE_URL") {
+            crate::helpers::assert_sqlite_intact(url).await;
         }
-        let mut conn = <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(url)
-            .unwrap()
-            .connect()
-            .await
-            .unwrap();
-        let check = sqlx::query("PRAGMA integrity_check")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-        assert_eq!(check.get::<String, _>(0), "ok");
     }
 }
 
