@@ -18,15 +18,25 @@ pub fn unreadable(error: MultipartError) -> AppError {
     }
 }
 
-/// A text field of the form, refused beyond `max` bytes.
-pub async fn text(mut field: Field<'_>, max: usize) -> Result<String, AppError> {
+/// A field's bytes; past `max` bytes, the error `too_large` makes.
+pub async fn bytes(
+    mut field: Field<'_>,
+    max: usize,
+    too_large: impl FnOnce() -> AppError,
+) -> Result<Vec<u8>, AppError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
         if bytes.len() + chunk.len() > max {
-            return Err(AppError::PayloadTooLarge);
+            return Err(too_large());
         }
         bytes.extend_from_slice(&chunk);
     }
+    Ok(bytes)
+}
+
+/// A text field of the form, refused beyond `max` bytes.
+pub async fn text(field: Field<'_>, max: usize) -> Result<String, AppError> {
+    let bytes = bytes(field, max, || AppError::PayloadTooLarge).await?;
     String::from_utf8(bytes).map_err(|_| AppError::BadRequest {
         message: Msg::BadJson,
         detail: Some("a form field is not UTF-8".into()),

@@ -36,18 +36,6 @@ struct SendForm {
     list: MessageFilters,
 }
 
-/// A field's bytes, refused beyond `max`.
-async fn bytes(mut field: Field<'_>, max: usize) -> Result<Vec<u8>, AppError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field.chunk().await.map_err(multipart::unreadable)? {
-        if bytes.len() + chunk.len() > max {
-            return Err(AppError::invalid("media", Msg::MessageMediaInvalid));
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
 async fn text(field: Field<'_>) -> Result<String, AppError> {
     multipart::text(field, MAX_FIELD).await
 }
@@ -68,7 +56,10 @@ async fn read(mut multipart: Multipart) -> Result<SendForm, AppError> {
             "caption" => form.caption = text(field).await?,
             "file" => {
                 let name = field.file_name().map(str::to_owned);
-                let data = bytes(field, MAX_UPLOAD_BYTES).await?;
+                let data = multipart::bytes(field, MAX_UPLOAD_BYTES, || {
+                    AppError::invalid("media", Msg::MessageMediaInvalid)
+                })
+                .await?;
                 form.file = (!data.is_empty()).then_some((name, data));
             }
             "direction" => form.list.direction = text(field).await?,
